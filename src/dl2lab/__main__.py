@@ -1,0 +1,3 @@
+from dl2lab.cli import main
+
+raise SystemExit(main())

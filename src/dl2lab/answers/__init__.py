@@ -1,0 +1,1 @@
+"""The exam's True/False statements, each decided by a check."""

@@ -1,0 +1,1 @@
+"""Caption vocabulary, decoder, decoding and BLEU (Exercise 4)."""

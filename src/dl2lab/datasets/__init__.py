@@ -1,0 +1,1 @@
+"""Fetch, parse and split the real corpora dl2lab uses."""

@@ -1,0 +1,1 @@
+"""Tweet preprocessing, tokenisation and vocabulary (Exercise 3.1)."""

@@ -1,0 +1,1 @@
+"""The topic classifier: models, training, evaluation, prediction (Ex. 3)."""

@@ -1,0 +1,1 @@
+"""Image loading, pretrained backbones and the feature cache (Exercise 4)."""
