@@ -1,0 +1,1 @@
+"""Exercise 3.2 and 3.4: the topic models and Transformers."""
