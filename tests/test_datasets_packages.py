@@ -26,7 +26,9 @@ def cache(tmp_path, monkeypatch):
     return root
 
 
-def build_deb(folder: Path, name: str, version: str, files: dict[str, str]) -> Path:
+def build_deb(
+    folder: Path, name: str, version: str, files: dict[str, str | bytes]
+) -> Path:
     """Build a real .deb with ``dpkg-deb --build`` holding ``files``."""
     tree = folder / f"{name}-tree"
     (tree / "DEBIAN").mkdir(parents=True)
@@ -37,7 +39,10 @@ def build_deb(folder: Path, name: str, version: str, files: dict[str, str]) -> P
     for rel, text in files.items():
         path = tree / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
     deb = folder / f"{name}_{version}_all.deb"
     subprocess.run(
         ["dpkg-deb", "--root-owner-group", "--build", str(tree), str(deb)],

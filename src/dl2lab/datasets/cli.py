@@ -83,18 +83,20 @@ def run_list(args: argparse.Namespace) -> int:
 
     width = max(len(n) for n in DATASETS)
     for name, (_, description) in DATASETS.items():
-        if not _available(name):
-            print(f"{name:<{width}}  unavailable  {description}")
-            continue
-        lines = _status_lines(dataset_module(name))
-        state = lines[0] if lines else "available"
-        print(f"{name:<{width}}  {state}  {description}")
+        lines = ["unavailable"]
+        if _available(name):
+            lines = _status_lines(dataset_module(name)) or ["available"]
+        print(f"{name:<{width}}  {lines[0]:<11}  {description}")
         for line in lines[1:]:
             print(f"{'':<{width}}    {line}")
     return 0
 
 
 def _status_lines(module) -> list[str]:
-    """The module's own status report (``status() -> list[str]``), if any."""
+    """The module's own report: ``status() -> list[str]``, state first.
+
+    The first line is a short state ("fetched", "not fetched"); further lines
+    give counts and provenance. A module without ``status`` reports nothing.
+    """
     status = getattr(module, "status", None)
     return list(status()) if status else []
