@@ -102,3 +102,16 @@ def fit_classifier(
         verbose=0,
     )
     return history.history
+
+
+def macro_f1(model, task: TextTask) -> float:
+    """Macro-F1 of a Keras classifier on the task's held-out tweets."""
+    from sklearn.metrics import f1_score
+
+    preds = model.predict(task.x_val, verbose=0).argmax(-1)
+    return float(
+        f1_score(
+            task.y_val, preds, average="macro",
+            labels=list(range(len(task.label_names))), zero_division=0,
+        )
+    )  # fmt: skip
