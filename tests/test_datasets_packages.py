@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import tarfile
@@ -216,3 +217,64 @@ def test_corrupt_npm_archive_is_reported(tmp_path):
 def test_provenance_of_a_folder_that_is_not_a_package(tmp_path):
     with pytest.raises(Dl2labError, match="not a complete fetched package"):
         packages.provenance(tmp_path / "root")
+
+
+def fake_tool(bin_dir: Path, name: str, script: str) -> None:
+    """Put an executable shell script called ``name`` first on PATH."""
+    bin_dir.mkdir(exist_ok=True)
+    path = bin_dir / name
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(0o755)
+
+
+def test_apt_lists_empty_runs_update_once_then_downloads(tmp_path, monkeypatch):
+    # A stand-in for apt-get: it knows no package until `update` has run, then
+    # "downloads" by copying a .deb built here into the current folder.
+    store = tmp_path / "store"
+    store.mkdir()
+    build_deb(store, "tinypkg", "3.0", {"usr/share/tiny/a.txt": "from apt\n"})
+    log = tmp_path / "apt.log"
+    fake_tool(
+        tmp_path / "bin",
+        "apt-get",
+        f'echo "$@" >> {log}\n'
+        f'if [ "$1" = update ]; then touch {tmp_path}/updated; exit 0; fi\n'
+        f"if [ ! -e {tmp_path}/updated ]; then\n"
+        '  echo "E: Unable to locate package $2" >&2; exit 100; fi\n'
+        f"cp {store}/$2_*.deb .\n",
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+
+    root = packages.fetch_deb("tinypkg")
+
+    assert (root / "usr/share/tiny/a.txt").read_text() == "from apt\n"
+    assert log.read_text().splitlines() == [
+        "download tinypkg",
+        "update",
+        "download tinypkg",
+    ]
+    assert packages.provenance(root)["version"] == "3.0"
+
+
+def test_apt_failure_is_reported(tmp_path, monkeypatch):
+    fake_tool(
+        tmp_path / "bin", "apt-get", 'echo "E: Failed to fetch: 404" >&2; exit 100\n'
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    with pytest.raises(Dl2labError, match=r"`apt-get download tinypkg` failed: E: "):
+        packages.fetch_deb("tinypkg")
+
+
+def test_npm_pack_is_used_without_from_dir(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    store.mkdir()
+    build_tgz(store, "tiny-npm", "1.2.3", {"index.js": "1;"})
+    fake_tool(tmp_path / "bin", "npm", f"cp {store}/tiny-npm-1.2.3.tgz .\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+
+    root = packages.fetch_npm("tiny-npm", "1.2.3")
+
+    assert (root / "index.js").read_text() == "1;"
+    assert packages.cached_provenance("npm", "tiny-npm@1.2.3")["file"] == (
+        "tiny-npm-1.2.3.tgz"
+    )
