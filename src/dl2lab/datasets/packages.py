@@ -224,7 +224,11 @@ def fetch_npm(
     finally:
         progress.close()
 
-    files = {k.removeprefix("package/"): v for k, v in files.items()}
+    files = {
+        k.removeprefix("package/"): v
+        for k, v in files.items()
+        if k.startswith("package/")
+    }
     meta = {
         "format": MARKER_FORMAT,
         "kind": "npm",
