@@ -15,7 +15,7 @@ import gzip
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
@@ -25,6 +25,7 @@ from dl2lab.errors import Dl2labError
 _ROOT = re.compile(rb"<svg\b[^>]*>", re.IGNORECASE | re.DOTALL)
 _SIZE_ATTR = re.compile(rb"""\s(width|height)\s*=\s*(["'])(.*?)\2""", re.DOTALL)
 _VIEWBOX = re.compile(rb"""\sviewBox\s*=\s*(["'])(.*?)\1""", re.DOTALL)
+_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -82,8 +83,29 @@ def render_svg_bytes(
     Returns:
         The RGB image and whether the root's size had to be repaired.
     """
+    png, repaired = render_png(data, name, side, background)
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    # The canvas is opaque, so dropping the alpha channel is exact.
+    return SvgRender(image.convert("RGB"), repaired)
+
+
+def render_png(
+    data: bytes,
+    name: str,
+    side: int | None = 224,
+    background: tuple[int, int, int] = (255, 255, 255),
+) -> tuple[bytes, bool]:
+    """Rasterise SVG markup to PNG bytes (opaque), repairing its size if needed.
+
+    Returns:
+        The PNG file's bytes and whether the root's size had to be repaired.
+
+    Raises:
+        Dl2labError: If the drawing cannot be rendered, even repaired.
+    """
     try:
-        return SvgRender(_render(data, side, background), repaired=False)
+        return _render(data, side, background), False
     except ValueError as exc:
         if "size" not in str(exc):
             raise Dl2labError(f"drawing {name!r} cannot be rendered: {exc}") from None
@@ -95,11 +117,108 @@ def render_svg_bytes(
             "width or height to repair it from"
         )
     try:
-        return SvgRender(_render(fixed, side, background), repaired=True)
+        return _render(fixed, side, background), True
     except ValueError as exc:
         raise Dl2labError(
             f"drawing {name!r} cannot be rendered even with its size repaired: {exc}"
         ) from None
+
+
+@dataclass
+class RasterReport:
+    """What :func:`rasterise_files` did."""
+
+    written: int = 0
+    repaired: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def rasterise_files(
+    jobs: list[tuple[str, str]],
+    side: int = 224,
+    workers: int | None = None,
+    desc: str = "rasterise",
+) -> RasterReport:
+    """Rasterise many SVG files to opaque PNGs on white, in parallel.
+
+    Args:
+        jobs: ``(svg_path, png_path)`` pairs; the PNG folders must exist.
+        side: Each drawing is scaled to fit a ``side`` x ``side`` square.
+        workers: Processes to use (default: the usable cores).
+        desc: Label of the progress bar.
+
+    Returns:
+        Counts of written and repaired drawings, and the failures with their
+        reasons (a failed drawing writes no file).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from dl2lab.progress import bar
+
+    report = RasterReport()
+    if not jobs:
+        return report
+    if workers is None:
+        workers = (
+            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        )
+    chunk = 64
+    batches = [jobs[i : i + chunk] for i in range(0, len(jobs), chunk)]
+    progress = bar(total=len(jobs), desc=desc, unit="svg")
+    try:
+        if workers <= 1:
+            results = map(_rasterise_batch, batches, [side] * len(batches))
+            for result in results:
+                _tally(report, result, progress)
+        else:
+            # spawn: a forked copy of a process running JAX or torch threads
+            # can deadlock.
+            context = get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                for result in pool.map(
+                    _rasterise_batch, batches, [side] * len(batches)
+                ):
+                    _tally(report, result, progress)
+    finally:
+        progress.close()
+    return report
+
+
+def _usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _tally(report: RasterReport, result, progress) -> None:
+    written, repaired, failures = result
+    report.written += written
+    report.repaired += repaired
+    report.failures.extend(failures)
+    progress.update(written + len(failures))
+
+
+def _rasterise_batch(jobs: list[tuple[str, str]], side: int):
+    written, repaired, failures = 0, 0, []
+    for source, target in jobs:
+        try:
+            data = Path(source).read_bytes()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            png, was_repaired = render_png(data, source, side)
+        except (Dl2labError, OSError, EOFError) as exc:
+            failures.append((source, str(exc)))
+            continue
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # resvg's panics derive from BaseException
+            failures.append((source, f"drawing {source!r} crashed the renderer: {exc}"))
+            continue
+        Path(target).write_bytes(png)
+        written += 1
+        repaired += was_repaired
+    return written, repaired, failures
 
 
 def repair_size(data: bytes) -> bytes | None:
@@ -133,18 +252,20 @@ def repair_size(data: bytes) -> bytes | None:
     return data[: match.start()] + new_root + data[match.end() :]
 
 
-def _render(data: bytes, side: int | None, background) -> Image.Image:
+def _render(data: bytes, side: int | None, background) -> bytes:
     import resvg_py
 
-    text = data.decode("utf-8", errors="replace")
+    text = _decode_text(data)
     colour = "#{:02x}{:02x}{:02x}".format(*background)
     options = {"width": side, "height": side} if side else {}
-    png = resvg_py.svg_to_bytes(
-        svg_string=text, background=colour, skip_system_fonts=False, **options
-    )
-    image = Image.open(io.BytesIO(bytes(png)))
-    image.load()
-    if image.mode == "RGBA":
-        # The canvas is opaque; dropping alpha is exact.
-        image = image.convert("RGB")
-    return image
+    png = resvg_py.svg_to_bytes(svg_string=text, background=colour, **options)
+    return bytes(png)
+
+
+def _decode_text(data: bytes) -> str:
+    declared = _ENCODING.search(data[:200])
+    encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
