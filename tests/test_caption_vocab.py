@@ -12,6 +12,7 @@ from dl2lab.caption.vocab import (
     tokenize,
 )
 from dl2lab.errors import Dl2labError
+from dl2lab.text.vocab import Vocabulary
 
 CAPTIONS = [
     "woman surfing: medium-light skin tone",
@@ -94,10 +95,21 @@ def test_save_and_load(tmp_path):
     assert again.tokens == vocab.tokens
     assert again.encode("woman cook") == vocab.encode("woman cook")
     (tmp_path / "bad.json").write_text('{"tokens": ["a"]}')
-    with pytest.raises(Dl2labError, match=r"bad\.json.*is not a"):
+    with pytest.raises(Dl2labError, match=r"bad\.json.*is not a dl2lab vocabulary"):
         CaptionVocabulary.load(tmp_path / "bad.json")
-    with pytest.raises(Dl2labError, match=r"nope\.json.*cannot be read"):
+    with pytest.raises(Dl2labError, match=r"nope\.json.*does not exist"):
         CaptionVocabulary.load(tmp_path / "nope.json")
+    Vocabulary.build([["a", "b"]]).save(tmp_path / "text.json")
+    with pytest.raises(Dl2labError, match=r"text\.json.*reserves \['<pad>', '<unk>'\]"):
+        CaptionVocabulary.load(tmp_path / "text.json")
+
+
+def test_special_symbols_inside_a_caption_are_unknown_words():
+    vocab = CaptionVocabulary.build(CAPTIONS)
+    assert vocab.encode(["cat", "<eos>", "<pad>", "face"]) == [
+        START_ID, vocab.token_to_id("cat"), UNK_ID, UNK_ID, vocab.token_to_id("face"),
+        EOS_ID,
+    ]  # fmt: skip
 
 
 def test_bad_arguments():
@@ -108,5 +120,5 @@ def test_bad_arguments():
         vocab.encode("cat", max_len=1)
     with pytest.raises(Dl2labError, match="not one str"):
         vocab.encode_batch("cat face")
-    with pytest.raises(Dl2labError, match=r"`token_id` must be in \[0, 14\); got 99"):
+    with pytest.raises(Dl2labError, match=r"token id 99 is out of range.*< 14"):
         vocab.id_to_token(99)

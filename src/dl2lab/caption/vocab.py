@@ -17,7 +17,8 @@ letters and digits, with an apostrophe kept inside a word ("o'clock",
 "man's"); every other character (punctuation, ':' and ',', emoji) separates
 words and is dropped. The other ``size - 4`` ids go to the most frequent
 words of the training captions, ties broken alphabetically, so the same
-captions always give the same ids.
+captions always give the same ids (the rule of
+:class:`dl2lab.text.vocab.Vocabulary`, which stores them).
 
 Cutting rule: a caption with more than ``max_len - 2`` words keeps its first
 ``max_len - 2`` and still ends with `<eos>`, so every encoded caption is
@@ -26,8 +27,6 @@ Cutting rule: a caption with more than ``max_len - 2`` words keeps its first
 
 from __future__ import annotations
 
-import collections
-import json
 import os
 import re
 import unicodedata
@@ -36,15 +35,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dl2lab.atomic import write_text
 from dl2lab.errors import Dl2labError
+from dl2lab.text.vocab import Vocabulary
 
 PAD, UNK, START, EOS = "<pad>", "<unk>", "<s>", "<eos>"
 SPECIALS = (PAD, UNK, START, EOS)
 PAD_ID, UNK_ID, START_ID, EOS_ID = 0, 1, 2, 3
 DEFAULT_SIZE = 1000
 DEFAULT_MAX_LEN = 20
-FORMAT = "dl2lab-caption-vocabulary"
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
@@ -56,21 +54,23 @@ def tokenize(caption: str) -> list[str]:
 
 
 class CaptionVocabulary:
-    """Word ids for captions.
+    """Word ids for captions, on top of :class:`dl2lab.text.vocab.Vocabulary`.
+
+    The ids, ranking and storage are those of the text vocabulary, built with
+    the four special symbols reserved; this class adds the caption
+    tokenisation and the `<s>` ... `<eos>` framing.
 
     Args:
         words: The ordinary words, in id order (ids start at 4).
+        counts: Their counts in the training captions, if known.
     """
 
-    def __init__(self, words: Sequence[str]) -> None:
+    def __init__(self, words: Sequence[str], counts: Sequence[int] | None = None):
         words = list(words)
         clash = sorted(set(words) & set(SPECIALS))
         if clash:
             raise Dl2labError(f"`words` must not contain special symbols; got {clash}")
-        if len(set(words)) != len(words):
-            raise Dl2labError("`words` must not repeat a word")
-        self._tokens = [*SPECIALS, *words]
-        self._ids = {token: i for i, token in enumerate(self._tokens)}
+        self.vocab = Vocabulary(words, counts, reserved=SPECIALS, max_words=None)
 
     @classmethod
     def build(
@@ -90,44 +90,37 @@ class CaptionVocabulary:
             The vocabulary; it has fewer than ``size`` ids when the captions
             have fewer distinct words.
         """
-        if not isinstance(size, int) or size < len(SPECIALS) + 1:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 5:
             raise Dl2labError(f"`size` must be an int >= 5; got {size!r}")
-        if min_count < 1:
-            raise Dl2labError(f"`min_count` must be >= 1; got {min_count!r}")
         if isinstance(captions, str):
             raise Dl2labError("`captions` must be a list of captions, not one str")
-        counts = collections.Counter()
-        for caption in captions:
-            counts.update(tokenize(caption))
-        ranked = sorted(
-            (item for item in counts.items() if item[1] >= min_count),
-            key=lambda item: (-item[1], item[0]),
+        vocab = Vocabulary.build(
+            [tokenize(caption) for caption in captions],
+            max_words=size - len(SPECIALS),
+            min_count=min_count,
+            reserved=SPECIALS,
         )
-        return cls([word for word, _ in ranked[: size - len(SPECIALS)]])
+        return cls(vocab.words, vocab.counts)
 
     def __len__(self) -> int:
-        return len(self._tokens)
+        return len(self.vocab)
 
     @property
     def tokens(self) -> list[str]:
         """Every token in id order, specials first."""
-        return list(self._tokens)
+        return self.vocab.tokens
 
     def tokenize(self, caption: str) -> list[str]:
         """Split ``caption`` into words (see the module's rule)."""
         return tokenize(caption)
 
     def token_to_id(self, token: str) -> int:
-        """Return the id of ``token``, or ``UNK_ID`` if it is not known."""
-        return self._ids.get(token, UNK_ID)
+        """Return the id of word ``token``; ``UNK_ID`` if unknown or special."""
+        return UNK_ID if token in SPECIALS else self.vocab.token_to_id(token)
 
     def id_to_token(self, token_id: int) -> str:
         """Return the token of ``token_id``."""
-        if not 0 <= int(token_id) < len(self._tokens):
-            raise Dl2labError(
-                f"`token_id` must be in [0, {len(self._tokens)}); got {token_id!r}"
-            )
-        return self._tokens[int(token_id)]
+        return self.vocab.id_to_token(token_id)
 
     def encode(
         self, caption: str | Sequence[str], max_len: int = DEFAULT_MAX_LEN
@@ -139,12 +132,13 @@ class CaptionVocabulary:
             max_len: Longest result, `<s>` and `<eos>` included.
 
         Returns:
-            The ids, unpadded.
+            The ids, unpadded. A special symbol written inside the caption
+            is an unknown word, never a real `<eos>`.
         """
-        if not isinstance(max_len, int) or max_len < 2:
+        if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 2:
             raise Dl2labError(f"`max_len` must be an int >= 2; got {max_len!r}")
         words = tokenize(caption) if isinstance(caption, str) else list(caption)
-        ids = [self._ids.get(word, UNK_ID) for word in words[: max_len - 2]]
+        ids = [self.token_to_id(word) for word in words[: max_len - 2]]
         return [START_ID, *ids, EOS_ID]
 
     def encode_batch(
@@ -177,36 +171,22 @@ class CaptionVocabulary:
         """Return the caption of ``token_ids`` (specials stripped) as one str."""
         return " ".join(self.decode_tokens(token_ids))
 
-    def to_dict(self) -> dict:
-        """Return a JSON-ready description."""
-        return {"format": FORMAT, "version": 1, "tokens": self._tokens}
-
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the vocabulary as JSON, atomically."""
-        return write_text(path, json.dumps(self.to_dict(), ensure_ascii=False) + "\n")
+        """Write the vocabulary as JSON (the text vocabulary's format)."""
+        return self.vocab.save(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> CaptionVocabulary:
         """Read a vocabulary written by :meth:`save`.
 
         Raises:
-            Dl2labError: If the file is missing or not a caption vocabulary.
+            Dl2labError: If the file is missing, not a vocabulary, or not one
+                with the caption symbols reserved.
         """
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        vocab = Vocabulary.load(path)
+        if tuple(vocab.reserved) != SPECIALS:
             raise Dl2labError(
-                f"caption vocabulary {str(path)!r} cannot be read: {exc}"
-            ) from None
-        tokens = data.get("tokens") if isinstance(data, dict) else None
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != FORMAT
-            or not isinstance(tokens, list)
-            or tuple(tokens[: len(SPECIALS)]) != SPECIALS
-        ):
-            raise Dl2labError(
-                f"caption vocabulary {str(path)!r} is not a {FORMAT} file "
-                f"starting with {', '.join(SPECIALS)}"
+                f"vocabulary {str(path)!r} reserves {list(vocab.reserved)}; a "
+                f"caption vocabulary reserves {list(SPECIALS)}"
             )
-        return cls(tokens[len(SPECIALS) :])
+        return cls(vocab.words, vocab.counts)
