@@ -1,0 +1,155 @@
+"""Exercise 4.2 and 4.3 checks: exact inspections, experiments' direction."""
+
+import numpy as np
+import pytest
+
+from dl2lab.answers import exercise4
+from dl2lab.answers.core import CHECKS, Context
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    # One context for the whole file: the exam's network and the trained
+    # captioners are built once, as in a real run.
+    return Context(quick=True, seed=0)
+
+
+def run(ctx, statement_id):
+    kind, fn = CHECKS[statement_id]
+    outcome = fn(ctx)
+    return kind, outcome
+
+
+# ---------------------------------------------------------------------------
+# Inspections: exact numbers
+
+
+def test_4_2_1_layers_minus_2_is_the_pooled_vector(ctx):
+    kind, outcome = run(ctx, "4.2.1")
+    assert kind == "inspection"
+    assert outcome.verdict == "False"
+    assert outcome.evidence["layers[-2]"] == "avg_pool (None, 2048)"
+    assert outcome.evidence["layers[-3]"] == "conv5_block3_out (None, 7, 7, 2048)"
+
+
+def test_4_2_2_projection_output_is_one_vector(ctx):
+    _, outcome = run(ctx, "4.2.2")
+    assert outcome.verdict == "False"
+    assert outcome.evidence["Dense output (img_features)"] == "(None, 128)"
+
+
+def test_4_2_3_repeat_vector_gives_a_time_axis(ctx):
+    _, outcome = run(ctx, "4.2.3")
+    assert outcome.verdict == "True"
+    assert outcome.evidence["RepeatVector output"] == "(None, 20, 128)"
+
+
+def test_4_2_4_projection_has_2048_times_128_parameters(ctx):
+    _, outcome = run(ctx, "4.2.4")
+    assert outcome.verdict == "True"
+    assert outcome.evidence["projection parameters"] == 2048 * 128 == 262_144
+
+
+def test_4_2_6_recurrent_kernel_is_128_by_128(ctx):
+    _, outcome = run(ctx, "4.2.6")
+    assert outcome.verdict == "False"
+    assert outcome.evidence["hidden-to-hidden (recurrent_kernel)"] == "(128, 128)"
+    assert outcome.evidence["hidden-to-output (softmax Dense kernel)"] == "(128, 1000)"
+
+
+def test_4_3_7_lstm_has_four_times_the_parameters(ctx):
+    _, outcome = run(ctx, "4.3.7")
+    assert outcome.verdict == "False"
+    # SimpleRNN: input kernel + recurrent kernel + bias; LSTM: four gates.
+    simple = 128 * 128 + 128 * 128 + 128
+    assert outcome.evidence["SimpleRNN(128) parameters"] == simple == 32_896
+    assert outcome.evidence["LSTM(128) parameters"] == 4 * simple == 131_584
+
+
+# ---------------------------------------------------------------------------
+# Experiments on the exam's network
+
+
+def test_4_2_5_one_step_changes_every_resnet_convolution(ctx):
+    before = [w.copy() for w in exercise4.exam_network(ctx)["model"].get_weights()]
+    kind, outcome = run(ctx, "4.2.5")
+    assert kind == "experiment"
+    assert outcome.verdict == "True"
+    n = outcome.evidence["ResNet50 convolution kernels"]
+    assert n == 53
+    assert outcome.evidence["convolution kernels changed by one SGD step"] == n
+    assert outcome.evidence["smallest convolution kernel gradient norm"] > 0
+    key = "gradient norm, ImageNet classifier (not on the caption's path)"
+    assert outcome.evidence[key] == 0
+    key = "trainable backbone weights after base_model.trainable = False"
+    assert outcome.evidence[key] == 0
+    # The shared network is left as it was for the other checks.
+    after = exercise4.exam_network(ctx)["model"].get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def test_4_2_7_attention_weights_are_a_distribution_over_49_regions(ctx):
+    _, outcome = run(ctx, "4.2.7")
+    assert outcome.verdict == "True"
+    evidence = outcome.evidence
+    assert evidence["attention weights shape (images, positions, regions)"] == (
+        "(2, 20, 49)"
+    )
+    assert evidence["largest |sum of weights - 1| over positions"] < 1e-4
+    assert evidence["gradient norm reaching the attention's region projection"] > 0
+    assert evidence["attention weights on layers[-2] (one pooled vector)"] == (
+        pytest.approx(1.0)
+    )
+
+
+def test_4_2_8_probs_depend_on_past_words_and_image_only(ctx):
+    _, outcome = run(ctx, "4.2.8")
+    assert outcome.verdict == "True"
+    values = list(outcome.evidence.values())
+    past, future, image = values[0], values[1], values[2]
+    assert past < 1e-5
+    assert future > 100 * max(past, 1e-7)
+    assert image > 100 * max(past, 1e-7)
+
+
+# ---------------------------------------------------------------------------
+# The numpy SimpleRNN used for vanishing gradients
+
+
+def _random_rnn(seed=0, units=8, dim=5, steps=6, n=3):
+    rng = np.random.default_rng(seed)
+    kernel = rng.normal(scale=0.5, size=(dim, units))
+    recurrent = rng.normal(scale=0.5, size=(units, units))
+    bias = rng.normal(scale=0.1, size=units)
+    inputs = rng.normal(size=(n, steps, dim))
+    return kernel, recurrent, bias, inputs
+
+
+def test_numpy_simple_rnn_matches_keras():
+    import keras
+
+    kernel, recurrent, bias, inputs = _random_rnn()
+    layer = keras.layers.SimpleRNN(8, return_sequences=True)
+    layer.build(inputs.shape)
+    layer.set_weights([kernel, recurrent, bias])
+    expected = np.asarray(layer(inputs.astype("float32")))
+    got = exercise4.simple_rnn_states(kernel, recurrent, bias, inputs)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_first_input_gradient_matches_finite_differences():
+    kernel, recurrent, bias, inputs = _random_rnn()
+    norms = exercise4.first_input_gradient_norms(kernel, recurrent, bias, inputs)
+    eps = 1e-6
+    for steps in (1, 3, 6):
+        x = inputs[:1, :steps]
+        columns = []
+        for k in range(x.shape[-1]):
+            up, down = x.copy(), x.copy()
+            up[0, 0, k] += eps
+            down[0, 0, k] -= eps
+            h_up = exercise4.simple_rnn_states(kernel, recurrent, bias, up)[0, -1]
+            h_down = exercise4.simple_rnn_states(kernel, recurrent, bias, down)[0, -1]
+            columns.append((h_up - h_down) / (2 * eps))
+        jacobian = np.stack(columns, axis=1)  # (units, dim)
+        assert norms[0, steps - 1] == pytest.approx(np.linalg.norm(jacobian), rel=1e-5)
