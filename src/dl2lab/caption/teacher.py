@@ -17,13 +17,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from dl2lab.caption.vocab import EOS_ID, PAD_ID, START_ID, UNK_ID
 from dl2lab.errors import Dl2labError
 
-# The caption vocabulary's fixed ids (dl2lab.caption.vocab).
-PAD_ID = 0
-UNK_ID = 1
-START_ID = 2
-EOS_ID = 3
 SPECIAL_IDS = (PAD_ID, UNK_ID, START_ID, EOS_ID)
 
 
