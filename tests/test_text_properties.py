@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dl2lab.text.clean import CHOICES, CleanConfig, Cleaner
+from dl2lab.text.normalize import nfkc, strip_markup
 
 # Pieces that exercise the tricky paths, mixed with arbitrary text. Every
 # Unicode category is drawn, lone surrogates (Cs) and controls included.
@@ -62,6 +63,17 @@ def test_cleaning_is_deterministic_and_batch_equals_tokens(text):
     cleaner = cleaner_for(CleanConfig())
     assert cleaner.batch([text, text]) == [cleaner.tokens(text)] * 2
     assert Cleaner().tokens(text) == cleaner.tokens(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=any_text, config=configs)
+def test_cleaning_chunk_by_chunk_equals_one_scan_of_the_whole_text(text, config):
+    # The cleaner caches per whitespace-separated chunk; that must never
+    # change the result against scanning the whole (prepared) text at once.
+    cleaner = cleaner_for(config)
+    prepared = strip_markup(text) if config.html else text
+    prepared = nfkc(prepared) if config.normalize else prepared
+    assert cleaner.tokens(text) == list(cleaner._scan(prepared))
 
 
 def test_edge_cases_from_the_brief():

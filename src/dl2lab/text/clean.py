@@ -30,9 +30,10 @@ order (the order matters only where two steps touch the same token):
 11. ``word_form``: ``stem`` (NLTK English Snowball), ``lemma`` (WordNet,
     not part-of-speech aware, see :mod:`dl2lab.text.morph`) or ``keep``.
 
-Placeholders are never stemmed, dropped as stopwords or cased. The result
-of steps 5 and 9-11 for a word is cached per :class:`Cleaner`, so a word
-seen before costs one dictionary look-up.
+Placeholders are never stemmed, dropped as stopwords or cased. Results are
+cached per :class:`Cleaner`: for each whitespace-separated chunk of text
+(after steps 1-2) and for each word, so a chunk or word seen before costs one
+look-up.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ class Cleaner:
         config: The steps to run; the defaults when None. A dict is accepted
             and read with :meth:`CleanConfig.from_dict`.
 
-    A Cleaner keeps a cache of cleaned words (at most 262,144), so reuse one
-    instance for a whole corpus.
+    A Cleaner keeps caches of cleaned chunks and words (at most 262,144
+    each), so reuse one instance for a whole corpus.
     """
 
     def __init__(self, config: CleanConfig | dict | None = None) -> None:
@@ -116,6 +117,7 @@ class Cleaner:
             self._word_form = lemmatize
         self._word = functools.lru_cache(maxsize=1 << 18)(self._clean_word)
         self._token = functools.lru_cache(maxsize=1 << 16)(self._clean_token)
+        self._chunk = functools.lru_cache(maxsize=1 << 18)(self._scan)
 
     def __repr__(self) -> str:
         return f"Cleaner({self.config!r})"
@@ -146,6 +148,18 @@ class Cleaner:
         if config.normalize:
             text = nfkc(text)
 
+        # No token spans whitespace and the tokeniser's look-behinds see a
+        # space like the start of a text, so each whitespace-separated chunk
+        # is cleaned on its own and cached: most chunks are common words.
+        out: list[str] = []
+        chunk = self._chunk
+        for piece in text.split():
+            out.extend(chunk(piece))
+        return out
+
+    def _scan(self, text: str) -> tuple[str, ...]:
+        """Tokenise ``text`` and apply steps 4-11 to every token."""
+        config = self.config
         out: list[str] = []
         append = out.append
         word = self._word
@@ -165,7 +179,7 @@ class Cleaner:
                     append(match.group())
             elif kind != "invisible":
                 out.extend(self._token(kind, match.group()))
-        return out
+        return tuple(out)
 
     def batch(self, texts: Iterable[str]) -> list[list[str]]:
         """Clean many texts (with a progress bar when bars are on).
