@@ -5,7 +5,7 @@ resvg refuses a drawing whose root ``<svg>`` declares a size it cannot use
 percentage with no viewBox...). Such a drawing is repaired and rendered
 again: the root's ``width`` and ``height`` are dropped so that resvg falls
 back on the ``viewBox``; when there is no viewBox either, one is made from
-whatever numbers ``width`` and ``height`` carry. :func:`render_svg` reports
+the old ``width`` and ``height`` in user units. :func:`render_svg` reports
 what it had to do in :attr:`SvgRender.repaired`.
 """
 
@@ -26,6 +26,17 @@ _ROOT = re.compile(rb"<svg\b[^>]*>", re.IGNORECASE | re.DOTALL)
 _SIZE_ATTR = re.compile(rb"""\s(width|height)\s*=\s*(["'])(.*?)\2""", re.DOTALL)
 _VIEWBOX = re.compile(rb"""\sviewBox\s*=\s*(["'])(.*?)\1""", re.DOTALL)
 _ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_LENGTH = re.compile(rb"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z%]*)$")
+# CSS absolute units at 96 px per inch, as Inkscape and browsers use.
+_PX_PER_UNIT = {
+    "": 1.0,
+    "px": 1.0,
+    "in": 96.0,
+    "cm": 96.0 / 2.54,
+    "mm": 96.0 / 25.4,
+    "pt": 96.0 / 72.0,
+    "pc": 16.0,
+}
 _NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -149,7 +160,8 @@ def rasterise_files(
 
     Returns:
         Counts of written and repaired drawings, and the failures with their
-        reasons (a failed drawing writes no file).
+        reasons (a failed drawing writes no file). A drawing that renders as
+        nothing but white (nothing inside its page) counts as a failure.
     """
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -185,6 +197,13 @@ def rasterise_files(
     return report
 
 
+def _is_blank(png: bytes, background: tuple[int, int, int]) -> bool:
+    with Image.open(io.BytesIO(png)) as image:
+        colours = image.getextrema()[:3]
+    pairs = zip(colours, background, strict=True)
+    return all(low == high == c for (low, high), c in pairs)
+
+
 def _usable_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
@@ -215,6 +234,10 @@ def _rasterise_batch(jobs: list[tuple[str, str]], side: int):
         except BaseException as exc:  # resvg's panics derive from BaseException
             failures.append((source, f"drawing {source!r} crashed the renderer: {exc}"))
             continue
+        if _is_blank(png, (255, 255, 255)):
+            # Drawn outside its own page, or only with features resvg lacks.
+            failures.append((source, f"drawing {source!r} renders as a blank page"))
+            continue
         Path(target).write_bytes(png)
         written += 1
         repaired += was_repaired
@@ -225,8 +248,8 @@ def repair_size(data: bytes) -> bytes | None:
     """Return the SVG with a root size resvg accepts, or None if impossible.
 
     Drops the root's ``width`` and ``height``; when it has no ``viewBox``,
-    adds ``viewBox="0 0 W H"`` from the first positive numbers found in the
-    old ``width`` and ``height``.
+    adds ``viewBox="0 0 W H"`` with the old ``width`` and ``height``
+    converted to user units (px at 96 per inch: "210mm" is 793.7).
     """
     match = _ROOT.search(data)
     if match is None:
@@ -242,14 +265,24 @@ def repair_size(data: bytes) -> bytes | None:
         new_root = _VIEWBOX.sub(b"", new_root)
     dims = []
     for key in (b"width", b"height"):
-        found = _NUMBER.search(sizes.get(key, b""))
-        value = float(found.group(0)) if found else 0.0
-        if value <= 0:
+        value = _to_px(sizes.get(key, b""))
+        if value is None or value <= 0:
             return None
         dims.append(value)
     box = f' viewBox="0 0 {dims[0]:g} {dims[1]:g}"'.encode()
     new_root = new_root[:4] + box + new_root[4:]
     return data[: match.start()] + new_root + data[match.end() :]
+
+
+def _to_px(length: bytes) -> float | None:
+    """A CSS length in user units (px); None for percentages or garbage."""
+    found = _LENGTH.match(length.strip())
+    if not found:
+        return None
+    unit = found.group(2).lower().decode()
+    if unit not in _PX_PER_UNIT:
+        return None
+    return float(found.group(1)) * _PX_PER_UNIT[unit]
 
 
 def _render(data: bytes, side: int | None, background) -> bytes:
