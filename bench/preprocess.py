@@ -17,11 +17,11 @@ steps, in the same order:
 
 dl2lab's full default pipeline (which also applies NFKC, splits hashtags into
 words, replaces numbers by ``<num>``...) is timed too. Every timing starts
-from cold caches and is the best of ``--repeat`` runs. The script also prints
-the share of tweets whose token lists are identical on both sides, with
-examples of the differences, and draws ``docs/tokens-per-tweet.png``: the
-histogram of tokens per tweet under the default config with
-``DEFAULT_MAX_LEN`` marked.
+from cold caches and is the best of ``--repeat`` interleaved runs. The
+script also prints the share of tweets whose token lists are identical on
+both sides, with examples of the differences, and draws
+``docs/tokens-per-tweet.png``: the histogram of tokens per tweet under the
+default config with ``DEFAULT_MAX_LEN`` marked.
 
     .venv/bin/python bench/preprocess.py [--repeat 3] [--plot docs/tokens-per-tweet.png]
 """
@@ -92,16 +92,22 @@ def nltk_pipeline(cached_stem: bool = False):
     return clean
 
 
-def best_time(make_clean, texts, repeat: int) -> tuple[float, list[list[str]]]:
-    """Best wall time over ``repeat`` runs, each with a fresh (cold) cleaner."""
-    best, result = float("inf"), None
+def best_times(makers, texts, repeat: int):
+    """Best wall time of each cleaner over ``repeat`` interleaved rounds.
+
+    Each run builds a fresh cleaner (cold caches). Rounds alternate between
+    the cleaners so that a change of machine load hits all of them alike.
+    """
+    best = {name: float("inf") for name in makers}
+    results = {}
     for _ in range(repeat):
-        morph.stem.cache_clear()
-        clean = make_clean()
-        start = time.perf_counter()
-        result = [clean(text) for text in texts]
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        for name, make_clean in makers.items():
+            morph.stem.cache_clear()
+            clean = make_clean()
+            start = time.perf_counter()
+            results[name] = [clean(text) for text in texts]
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best, results
 
 
 def agreement(ours, theirs, texts, show: int = 5) -> float:
@@ -162,23 +168,18 @@ def main() -> None:
     nltk_pipeline()("warm up")
     print(f"{len(texts):,} real tweets, best of {args.repeat} runs, cold caches")
 
-    t_nltk, nltk_tokens = best_time(nltk_pipeline, texts, args.repeat)
-    t_nltk_cached, _ = best_time(
-        lambda: nltk_pipeline(cached_stem=True), texts, args.repeat
-    )
-    t_same, same_tokens = best_time(
-        lambda: Cleaner(SAME_STEPS).tokens, texts, args.repeat
-    )
-    t_full, full_tokens = best_time(lambda: Cleaner().tokens, texts, args.repeat)
+    makers = {
+        "NLTK, the usual way (TweetTokenizer, Snowball)": nltk_pipeline,
+        "NLTK with an lru_cache on the stemmer": lambda: nltk_pipeline(True),
+        "dl2lab Cleaner, the same steps": lambda: Cleaner(SAME_STEPS).tokens,
+        "dl2lab Cleaner, full default pipeline": lambda: Cleaner().tokens,
+    }
+    best, results = best_times(makers, texts, args.repeat)
+    t_nltk, t_nltk_cached, t_same, t_full = best.values()
+    nltk_tokens, _, same_tokens, full_tokens = results.values()
 
     n = len(texts)
-    rows = [
-        ("NLTK, the usual way (TweetTokenizer, Snowball)", t_nltk),
-        ("NLTK with an lru_cache on the stemmer", t_nltk_cached),
-        ("dl2lab Cleaner, the same steps", t_same),
-        ("dl2lab Cleaner, full default pipeline", t_full),
-    ]
-    for name, seconds in rows:
+    for name, seconds in best.items():
         print(f"{name:<50} {seconds:6.2f} s  {n / seconds:>9,.0f} tweets/s")
     print(f"ratio dl2lab / NLTK, same steps:         {t_nltk / t_same:.1f}x")
     print(f"ratio dl2lab / NLTK+cache, same steps:   {t_nltk_cached / t_same:.1f}x")
