@@ -9,8 +9,8 @@ sample photos, 640x480, written to a temporary folder) go through:
   decode, resize, normalise, forward, write the cache shards;
 - cached: the same call again, served from the cache.
 
-Each timing is the best of two rounds after a warm-up batch (the first call
-compiles the ResNet under JAX). ResNet50 runs with random weights (no
+Each timing is the best of three interleaved rounds after a warm-up batch
+(the first call compiles the ResNet under JAX). ResNet50 runs with random weights (no
 ImageNet file offline); to exercise its cache it is given a stand-in weights
 identity, which does not change the work measured.
 
@@ -31,7 +31,7 @@ from dl2lab.vision.features import extract_features
 from dl2lab.vision.images import load_image
 
 BATCH = 32
-ROUNDS = 2
+ROUNDS = 3
 
 
 def make_photos(folder: Path, n: int) -> list[Path]:
@@ -59,13 +59,10 @@ def make_photos(folder: Path, n: int) -> list[Path]:
     return paths
 
 
-def best_of(fn, rounds: int = ROUNDS) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def seconds(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def bench(name: str, paths: list[Path], scratch: Path) -> dict[str, float]:
@@ -92,11 +89,14 @@ def bench(name: str, paths: list[Path], scratch: Path) -> dict[str, float]:
         )
         assert result.n_cached == len(paths)
 
+    # Interleaved rounds, so a change in the machine's load hits both sides.
+    t_bare, t_whole = [], []
+    for _ in range(ROUNDS):
+        t_bare.append(seconds(bare))
+        t_whole.append(seconds(whole))
+    t_cached = min(seconds(cached) for _ in range(ROUNDS))
     n = len(paths)
-    t_bare = best_of(bare)
-    t_whole = best_of(whole)
-    t_cached = best_of(cached)
-    return {"bare": n / t_bare, "whole": n / t_whole, "cached": n / t_cached}
+    return {"bare": n / min(t_bare), "whole": n / min(t_whole), "cached": n / t_cached}
 
 
 def main() -> None:

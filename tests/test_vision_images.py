@@ -140,6 +140,14 @@ def test_inverted_adobe_cmyk_jpeg_gives_correct_colours(tmp_path):
     assert _close(image[4, 20], WHITE, 8)
 
 
+def test_cmyk_with_an_unusable_icc_profile_falls_back_to_the_formula(tmp_path):
+    path = tmp_path / "profiled.jpg"
+    Image.new("CMYK", (8, 8), (0, 255, 255, 0)).save(path, icc_profile=b"not icc")
+    with Image.open(path) as check:
+        assert check.info.get("icc_profile") == b"not icc"
+    assert _close(load_image(path, size=None)[4, 4], RED, 8)
+
+
 def test_cmyk_tiff(tmp_path):
     path = tmp_path / "cmyk.tif"
     Image.new("CMYK", (2, 2), (0, 255, 255, 0)).save(path)

@@ -12,7 +12,9 @@ Every file goes through the same steps, in this order:
 4. Colours are brought to 8-bit RGB: grayscale and 1-bit are replicated,
    palettes expanded, 16-bit and 32-bit integer images scaled (65535 -> 255,
    not clipped as ``Image.convert`` would), CMYK converted through its
-   embedded ICC profile when it has one and Pillow's formula otherwise.
+   embedded ICC profile when it has one and Pillow's formula otherwise
+   (the tests cover the formula and the fall-back from a broken profile;
+   no CMYK ICC profile is available offline to test the transform itself).
    Pillow decodes CMYK JPEGs with Adobe's inverted convention, which is what
    Photoshop and most CMYK JPEGs in the wild use.
 5. Transparency (alpha channels, palette or grayscale transparency) is
