@@ -179,10 +179,11 @@ def train(
         raise Dl2labError(
             "--data has no training rows (every row is in a val or test split)"
         )
-    classes = sorted(set(train_rows["label"]))
+    trainable = train_rows["label"].tolist() + val_rows["label"].tolist()
+    classes = sorted(set(trainable))
     if len(classes) < 2:
         raise Dl2labError(
-            f"--data holds a single class ({classes[0]!r}, {len(train_rows)} training "
+            f"--data holds a single class ({classes[0]!r}, {len(trainable)} training "
             f"rows); a classifier needs at least 2 labels"
         )
     label_names = sorted(set(frame["label"]))
