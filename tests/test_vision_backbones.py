@@ -47,7 +47,7 @@ def test_efficientnet_features_feed_its_classifier(efficientnet):
     assert efficientnet.identity.startswith("efficientnet-lite0:sha256=")
 
 
-def test_resnet50_random_weights_shapes():
+def test_resnet50_random_weights_shapes_and_a_local_weights_file(tmp_path):
     backbone = get_backbone("resnet50")
     images = np.random.default_rng(1).integers(0, 256, (3, 224, 224, 3), np.uint8)
     features = backbone.features(images)
@@ -56,6 +56,14 @@ def test_resnet50_random_weights_shapes():
     assert backbone.identity is None  # random weights: never cached
     assert np.all(features >= 0)  # avg_pool of ReLU outputs
     assert backbone.model.layers[-1].name == "avg_pool"
+
+    # A weights file (here: these random weights, saved without the top)
+    # is loaded into a fresh model, which then gives the same features.
+    path = tmp_path / "resnet50_notop.weights.h5"
+    backbone.model.save_weights(path)
+    loaded = get_backbone("resnet50", weights=path)
+    assert loaded.identity.startswith("resnet50:sha256=")
+    np.testing.assert_allclose(loaded.features(images), features, rtol=1e-4, atol=1e-4)
 
 
 def test_bad_names_weights_and_inputs(efficientnet, tmp_path):
