@@ -20,6 +20,11 @@ def run(ctx, statement_id):
     return kind, outcome
 
 
+def test_every_statement_of_4_2_and_4_3_has_a_check():
+    ids = {f"4.2.{i}" for i in range(1, 9)} | {f"4.3.{i}" for i in range(1, 8)}
+    assert ids <= set(CHECKS)
+
+
 # ---------------------------------------------------------------------------
 # Inspections: exact numbers
 
@@ -153,3 +158,101 @@ def test_first_input_gradient_matches_finite_differences():
             columns.append((h_up - h_down) / (2 * eps))
         jacobian = np.stack(columns, axis=1)  # (units, dim)
         assert norms[0, steps - 1] == pytest.approx(np.linalg.norm(jacobian), rel=1e-5)
+
+
+# ---------------------------------------------------------------------------
+# Experiments with captioners trained on emoji drawings (quick sizes)
+
+
+def _pair(text):
+    return [float(v) for v in text.split(" / ")]
+
+
+def test_4_3_1_teacher_forcing_reads_the_answer(ctx):
+    _, outcome = run(ctx, "4.3.1")
+    assert outcome.verdict == "False"
+    evidence = outcome.evidence
+    forced = evidence["word accuracy, teacher forcing (reference fed in)"]
+    free = evidence["word accuracy, greedy decoding (image only)"]
+    assert forced > free + 0.1
+    assert evidence["leak: teacher forcing minus greedy"] == pytest.approx(
+        forced - free
+    )
+
+
+def test_4_3_2_a_decoder_without_images_still_learns_language(ctx):
+    _, outcome = run(ctx, "4.3.2")
+    assert outcome.verdict == "True"
+    evidence = outcome.evidence
+    unigram = evidence["test loss, training word frequencies"]
+    alone = evidence["test loss, decoder trained with shuffled images (language only)"]
+    real = evidence["test loss, decoder trained with the images"]
+    wrong = evidence["test loss, same decoder given shuffled test images"]
+    assert evidence["test loss, uniform over the vocabulary"] > unigram
+    assert alone < unigram - 0.1
+    # The decoder trained with images does use them.
+    assert real < alone
+    assert wrong > real + 0.3
+    assert outcome.figure is None  # no figure_dir in the tests
+
+
+def test_4_3_3_greedy_decoding_writes_finished_captions(ctx):
+    _, outcome = run(ctx, "4.3.3")
+    assert outcome.verdict == "True"
+    evidence = outcome.evidence
+    assert evidence["captions ending with <eos>, non-empty"] >= 0.9
+    key = next(k for k in evidence if k.startswith("same captions re-running"))
+    same, total = evidence[key].split("/")
+    assert same == total
+    assert (
+        evidence["BLEU-1, greedy"]
+        > evidence["BLEU-1, most frequent training caption"] + 0.1
+    )
+
+
+def test_4_3_4_beam_search_finds_more_probable_captions(ctx):
+    _, outcome = run(ctx, "4.3.4")
+    evidence = outcome.evidence
+    greedy = evidence["mean log-prob per word, greedy"]
+    beam = evidence["mean log-prob per word, beam 3"]
+    assert beam > greedy
+    low, high = (
+        float(v)
+        for v in evidence["90% bootstrap interval of the BLEU-2 gain"]
+        .strip("[]")
+        .split(", ")
+    )
+    assert low <= evidence["BLEU-2 gain of the beam"] <= high
+    expected = "True" if low > 0 else ("False" if high < 0 else "depends")
+    assert outcome.verdict == expected
+
+
+def test_4_3_5_gradients_vanish_more_for_longer_sequences(ctx):
+    _, outcome = run(ctx, "4.3.5")
+    assert outcome.verdict == "False"
+    evidence = outcome.evidence
+    norms = [
+        evidence[f"median ||dh_T/dx_1||, trained, T={t}"] for t in (1, 2, 5, 10, 20)
+    ]
+    assert all(a > b for a, b in zip(norms, norms[1:], strict=False))
+    assert evidence["shrink factor from T=5 to T=20, trained"] > 10
+
+
+def test_4_3_6_verdict_follows_the_two_measured_gaps(ctx):
+    _, outcome = run(ctx, "4.3.6")
+    evidence = outcome.evidence
+    simple_train, lstm_train = _pair(evidence["final training loss, SimpleRNN / LSTM"])
+    simple_test, lstm_test = _pair(
+        evidence["test loss (unseen emoji), SimpleRNN / LSTM"]
+    )
+    assert evidence["test-loss advantage of the LSTM (nats)"] == pytest.approx(
+        simple_test - lstm_test, abs=1e-3
+    )
+    assert evidence["training-loss excess of the LSTM (nats)"] == pytest.approx(
+        lstm_train - simple_train, abs=1e-3
+    )
+    assert evidence["recurrent parameters, SimpleRNN / LSTM"] == "32896 / 131584"
+    # Twelve epochs on 400 drawings leave the LSTM behind on unseen emoji, so
+    # "will help generalization" fails by far more than the 0.05 margin.
+    assert simple_test - lstm_test < -0.1
+    assert outcome.verdict == "False"
