@@ -159,6 +159,21 @@ def test_small_build_images_and_provenance(small, monkeypatch):
     }  # fmt: skip
 
 
+def test_identical_line_art_of_one_concept_is_left_out(small, monkeypatch):
+    folder, _ = small
+    monkeypatch.setenv("DL2LAB_CACHE", str(folder.parent.parent))
+    # Every fixture line-art drawing is the same black square: within concept
+    # 1F385 the base is kept and its light-skin-tone variant dropped; other
+    # concepts keep theirs.
+    table = emoji.load()
+    black = table[table["style"] == "openmoji-black"]
+    assert sorted(black["hexcode"]) == ["1F385", "1F468-200D-1F3A8", "263A-FE0F"]
+    everything = emoji.load(keep_duplicates=True)
+    assert len(everything) == len(table) + 1
+    kept = everything[everything["style"] == "openmoji-black"]
+    assert "1F385-1F3FB" in set(kept["hexcode"])
+
+
 def test_normalise_caption_rule():
     assert (
         emoji.normalise_caption("Woman Surfing: medium-light skin tone")
@@ -199,13 +214,16 @@ def test_bad_options():
 @pytest.mark.slow
 def test_real_set_sizes_and_splits():
     table = emoji.load(split="concept")
-    assert len(table) > 15_000
+    assert len(table) > 13_000
     assert set(table["style"]) == set(emoji.STYLES)
     assert table["image"].is_unique
     # No concept crosses splits; every skin tone of "man artist" goes together.
     assert table.groupby("concept")["split"].nunique().max() == 1
     artist = table[table["annotation"].str.startswith("man artist")]
-    assert len(artist) == 4 * 6 and artist["split"].nunique() == 1
+    # Six tones in three colour styles, and one line-art drawing for them all.
+    assert len(artist) == 3 * 6 + 1 and artist["split"].nunique() == 1
+    black = table[table["style"] == "openmoji-black"]
+    assert len(black) == black["concept"].nunique()
     shares = table.drop_duplicates("concept")["split"].value_counts(normalize=True)
     assert shares["test"] == pytest.approx(0.1, abs=0.01)
 

@@ -16,6 +16,9 @@ Which emoji: the Unicode emoji of ``openmoji.json``, except its own extras
 
 One record per (drawing, emoji), four styles: ``openmoji`` (colour),
 ``openmoji-black`` (line art, same design team), ``google``, ``twitter``.
+Line art cannot show skin tones, so a line-art drawing byte-identical to
+another of the same concept is left out by :func:`load` (the skin-tone
+variants of most person emoji; ``keep_duplicates=True`` keeps them).
 The SVGs are rasterised onto white at 224x224 (the exam's input size); the
 PNGs are kept as shipped (64x64, transparent background, composited onto
 white by :func:`dl2lab.vision.images.load_image`).
@@ -41,6 +44,7 @@ Splits, both from a fixed seed and never sharing an image:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -296,6 +300,7 @@ def load(
     seed: int = DEFAULT_SEED,
     held_out: str | None = None,
     from_dir: str | os.PathLike | None = None,
+    keep_duplicates: bool = False,
 ) -> pd.DataFrame:
     """Return the emoji drawings with their references and a split.
 
@@ -305,6 +310,9 @@ def load(
         held_out: For ``split="style"``: the team kept for test (one of
             ``openmoji``, ``google``, ``twitter``); default chosen by ``seed``.
         from_dir: Passed to :func:`fetch` when the cache is empty.
+        keep_duplicates: Keep the line-art drawings that are byte-identical
+            to another line-art drawing of the same concept (see
+            :func:`line_art_duplicates`); left out by default.
 
     Returns:
         Columns ``image`` (absolute path), ``references`` (list of str),
@@ -330,6 +338,9 @@ def load(
         team = held_out or default_held_out(seed)
         table["group"] = table["concept"] + "@" + table["team"]
         table["split"] = style_split(table, team, seed)
+    if not keep_duplicates:
+        # After the split, so that the other rows' splits do not depend on it.
+        table = table[~line_art_duplicates(table)]
     columns = [
         "image",
         "references",
@@ -349,6 +360,38 @@ def load(
         "source_file",
     ]
     return table[columns].reset_index(drop=True)
+
+
+def line_art_duplicates(table: pd.DataFrame) -> np.ndarray:
+    """Mark line-art drawings identical to another of the same concept.
+
+    OpenMoji's black line art cannot show skin tones: for most person emoji
+    its base drawing and its skin-tone variants are the same file, which
+    would pair one picture with contradicting captions. Within each concept,
+    the first line-art drawing of each distinct content is kept (the base
+    emoji first, then by code points) and the others are marked.
+
+    Returns:
+        Boolean array, True for the rows to leave out.
+    """
+    marked = np.zeros(len(table), dtype=bool)
+    black = np.flatnonzero((table["style"] == "openmoji-black").to_numpy())
+    order = sorted(
+        black,
+        key=lambda i: (
+            table["concept"].iat[i],
+            table["skin_tone"].iat[i] != "",
+            table["hexcode"].iat[i],
+        ),
+    )
+    seen = set()
+    for i in order:
+        with open(table["image"].iat[i], "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+        key = (table["concept"].iat[i], digest)
+        marked[i] = key in seen
+        seen.add(key)
+    return marked
 
 
 def default_held_out(seed: int = DEFAULT_SEED) -> str:
