@@ -466,4 +466,6 @@ def status() -> list[str]:
         f"({meta['concepts']:,} concepts): {styles}",
         f"svg: {meta['svg_rasterised']:,} rasterised, {meta['svg_repaired']} "
         f"repaired, {meta['svg_failed']} failed",
+        "load() leaves out line-art drawings identical to another of their "
+        "concept (skin tones)",
     ]
