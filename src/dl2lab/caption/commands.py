@@ -46,6 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--patience", type=int, default=3, help="early-stopping patience; default 3"
     )
     train.add_argument("--seed", type=int, default=0, help="default 0")
+    train.add_argument(
+        "--max-images",
+        type=int,
+        metavar="N",
+        help="train and evaluate on a seeded sample of at most N images, the "
+        "same share of each split (a quick run; default: all)",
+    )
     train.set_defaults(func=run_train)
 
     evaluate = subparsers.add_parser(
@@ -102,7 +109,9 @@ def run_train(args: argparse.Namespace) -> int:
         patience=args.patience,
         seed=args.seed,
     )
-    metrics = train_captioner(args.data, args.out, args.backbone, args.weights, config)
+    metrics = train_captioner(
+        args.data, args.out, args.backbone, args.weights, config, args.max_images
+    )
     bleu = metrics["val_bleu_greedy"]
     print(
         f"trained on {metrics['train_pairs']} captions of "

@@ -98,6 +98,40 @@ def _flickr8k(folder: Path) -> pd.DataFrame:
     return _captions_module(f"flickr8k:{folder}").load_flickr8k(tokens, images)
 
 
+def subsample(
+    table: pd.DataFrame, max_images: int | None, seed: int = 0
+) -> pd.DataFrame:
+    """Keep at most ``max_images`` rows, the same share of every split.
+
+    Splits are already assigned, so a sample never moves an image (or its
+    group) to another split; the same seed gives the same sample.
+
+    Args:
+        table: From :func:`load_data`.
+        max_images: Most rows to keep; None keeps all.
+        seed: Seed of the sample.
+
+    Returns:
+        The sampled rows in their original order.
+
+    Raises:
+        Dl2labError: If ``max_images`` is not a positive integer.
+    """
+    if max_images is None or max_images >= len(table):
+        return table
+    if not isinstance(max_images, int) or max_images < 1:
+        raise Dl2labError(
+            f"`max_images` must be a positive integer; got {max_images!r}"
+        )
+    fraction = max_images / len(table)
+    rng = np.random.default_rng(seed)
+    keep = []
+    for _, part in table.groupby("split", sort=True):
+        n = max(1, int(round(fraction * len(part))))
+        keep.extend(rng.choice(part.index.to_numpy(), size=n, replace=False))
+    return table.loc[sorted(keep)].reset_index(drop=True)
+
+
 @dataclass
 class SplitData:
     """One split's images with their features.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dl2lab.caption.data import SplitData, load_data, split_features
+from dl2lab.caption.data import SplitData, load_data, split_features, subsample
 from dl2lab.caption.decode import DEFAULT_LENGTH_PENALTY, beam_search, greedy_decode
 from dl2lab.caption.evaluate import MethodResult, evaluate_methods, score
 from dl2lab.caption.store import Captioner, load_captioner, save_captioner
@@ -62,6 +62,7 @@ def train_captioner(
     backbone: str = "efficientnet-lite0",
     weights: str | None = None,
     config: TrainConfig | None = None,
+    max_images: int | None = None,
 ) -> dict:
     """Train on ``data`` and write the captioner folder ``out``.
 
@@ -71,12 +72,14 @@ def train_captioner(
         backbone: Feature extractor name.
         weights: Local weights file of the backbone, if any.
         config: Hyper-parameters (defaults: :class:`TrainConfig`).
+        max_images: Use a seeded sample of at most this many images, the
+            same share of each split (None: all); evaluation reuses it.
 
     Returns:
         The metrics written to ``metrics.json`` (without the history).
     """
     config = config or TrainConfig()
-    table = load_data(data)
+    table = subsample(load_data(data), max_images, config.seed)
     splits = split_features(table, backbone, weights, ("train", "val"))
     model, vocab, result, val_bleu = train_on_splits(splits, config)
     metrics = {
@@ -98,6 +101,7 @@ def train_captioner(
         "backbone": backbone,
         "weights": str(Path(weights).resolve()) if weights else None,
         "feature_dim": int(splits["train"].features.shape[1]),
+        "max_images": max_images,
         "train": config.to_dict(),
     }
     save_captioner(out, model, vocab, settings, metrics, result.history)
@@ -124,7 +128,11 @@ def evaluate_captioner(
     """
     captioner = load_captioner(folder)
     config = captioner.config
-    table = load_data(config["data"])
+    table = subsample(
+        load_data(config["data"]),
+        config.get("max_images"),
+        config.get("train", {}).get("seed", 0),
+    )
     splits = split_features(
         table, config["backbone"], config.get("weights"), ("train", split)
     )
