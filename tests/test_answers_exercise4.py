@@ -254,7 +254,51 @@ def test_4_3_6_verdict_follows_the_two_measured_gaps(ctx):
         lstm_train - simple_train, abs=1e-3
     )
     assert evidence["recurrent parameters, SimpleRNN / LSTM"] == "32896 / 131584"
-    # Twelve epochs on 400 drawings leave the LSTM behind on unseen emoji, so
-    # "will help generalization" fails beyond the 0.05 margin.
-    assert simple_test - lstm_test < -0.05
-    assert outcome.verdict == "False"
+    # Twelve epochs on 400 drawings: the LSTM fits far more slowly, and its
+    # held-out loss is within the 0.15-nat margin of the SimpleRNN's.
+    assert lstm_train - simple_train > 0.5
+    assert abs(simple_test - lstm_test) < 0.15
+    assert outcome.verdict == "depends"
+    assert "fit more slowly" in outcome.condition
+
+
+# ---------------------------------------------------------------------------
+# Helpers of the caption experiments
+
+
+def test_unigram_loss_by_hand():
+    # Train targets (after <s>): "a b <eos>" and "a <eos>": a x2, b x1, <eos> x2.
+    train = np.array([[2, 4, 5, 3, 0], [2, 4, 3, 0, 0]])
+    test = np.array([[2, 5, 3, 0, 0]])  # targets: b, <eos>
+    vocab_size = 6
+    # Add-one smoothing: (count + 1) / (5 + 6).
+    expected = -(np.log(2 / 11) + np.log(3 / 11)) / 2
+    got = exercise4.unigram_loss(train, test, vocab_size)
+    assert got == pytest.approx(expected)
+
+
+def test_teacher_forced_loss_matches_the_training_loss():
+    import keras
+
+    from dl2lab.caption.model import build_captioner
+    from dl2lab.caption.teacher import masked_loss, teacher_forcing
+
+    keras.utils.set_random_seed(0)
+    model = build_captioner(6, vocab_size=9, max_len=5, embedding_dim=4)
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(3, 6)).astype("float32")
+    token_ids = np.array(
+        [[2, 4, 5, 3, 0], [2, 6, 3, 0, 0], [2, 7, 8, 4, 3]], dtype="int32"
+    )
+    loss, accuracy, probs = exercise4.teacher_forced(model, features, token_ids)
+    inputs, targets = teacher_forcing(token_ids)
+    model.compile(loss=masked_loss)
+    expected = model.evaluate(
+        {"features": features, "token_ids": inputs}, targets, verbose=0
+    )
+    assert loss == pytest.approx(float(expected), rel=1e-5)
+    assert probs.shape == (3, 5, 9)
+    mask = targets != 0
+    assert accuracy == pytest.approx(
+        ((probs.argmax(-1) == targets) & mask).sum() / mask.sum()
+    )

@@ -1051,7 +1051,11 @@ def lstm_against_simple_rnn(ctx: Context) -> Outcome:
     best_val = {k: min(r.history["val_loss"]) for k, r in runs.items()}
     epochs = len(runs["SimpleRNN"].history["loss"])
     words = float(np.mean(np.isin(token_ids, (0, 2, 3), invert=True).sum(axis=1)))
-    margin = 0.05  # nats per word
+    # Two full runs on two versions of the emoji set (before and after
+    # duplicate line-art drawings were dropped) moved the test-loss gap
+    # between the cells by 0.15 nats, from -0.07 to +0.07: smaller gaps are
+    # not evidence either way.
+    margin = 0.15  # nats per word
 
     generalises = test_loss["SimpleRNN"] - test_loss["LSTM"]  # > 0: LSTM better
     harder = final_train["LSTM"] - final_train["SimpleRNN"]  # > 0: LSTM harder
@@ -1064,31 +1068,32 @@ def lstm_against_simple_rnn(ctx: Context) -> Outcome:
     ax.set_ylabel("loss (nats per word)")
     ax.legend()
 
-    # "Will help generalisation" is refuted when the LSTM is not measurably
-    # better on unseen data; "more difficult" when it fits faster.
-    if generalises > margin and harder > margin:
+    better, worse = generalises > margin, generalises < -margin
+    slower, faster = harder > margin, harder < -margin
+    if better and slower:
         verdict, condition = "True", None
-    elif generalises <= margin or harder < -margin:
+    elif worse or faster:
         verdict, condition = "False", None
     else:
         verdict = "depends"
-        condition = "the LSTM generalises better but trains about as easily here"
+        condition = (
+            "on the data and the training budget: here "
+            + ("the LSTM does fit more slowly, but " if slower else "")
+            + f"the held-out losses are within {margin} nats of each other"
+            + ("" if slower else ", and so are the training losses")
+        )
     summary = {
         "True": "Both halves of the statement hold on this data.",
         "False": "The statement needs both halves, and "
         + (
-            "the LSTM generalises no better here."
-            if generalises <= margin
-            else "the LSTM trains no harder here."
+            "the LSTM generalises worse here."
+            if worse
+            else "the LSTM trains more easily here."
         ),
-        "depends": "The LSTM generalises better, but trains about as easily.",
+        "depends": "Neither cell is clearly better on unseen emoji.",
     }[verdict]
-    fit = "more slowly" if harder > margin else "as fast or faster"
-    held = (
-        "better"
-        if generalises > margin
-        else ("worse" if generalises < -margin else "no better")
-    )
+    fit = "more slowly" if slower else ("faster" if faster else "about as fast")
+    held = "better" if better else ("worse" if worse else "about as well")
     return Outcome(
         verdict=verdict,
         condition=condition,
