@@ -566,7 +566,13 @@ class CaptionData:
 
 
 def caption_data(ctx: Context) -> CaptionData:
-    """Return the emoji captioning data of this run, built once."""
+    """Return the emoji captioning data of this run, built once.
+
+    A seeded sample of each split of ``load("emoji", split="concept")``
+    (:data:`QUICK_SIZES` or :data:`FULL_SIZES` drawings), EfficientNet-Lite0
+    features from the feature cache, and a vocabulary of the training
+    captions.
+    """
     return ctx.cached("caption_data", lambda: _build_caption_data(ctx))
 
 
@@ -603,6 +609,13 @@ def train_config(ctx: Context, cell: str = "simple"):
     Patience equals the number of epochs, so no run stops early and every
     loss curve has the same length; the weights of the epoch with the lowest
     validation loss are kept.
+
+    Args:
+        ctx: The run's context (quick mode trains 12 epochs, else 20).
+        cell: ``"simple"``, ``"lstm"`` or ``"gru"``.
+
+    Returns:
+        A ``dl2lab.caption.train.TrainConfig``.
     """
     from dl2lab.caption.train import TrainConfig
 
@@ -614,6 +627,10 @@ def train_config(ctx: Context, cell: str = "simple"):
 
 def trained(ctx: Context, name: str):
     """Return the ``TrainResult`` of captioner ``name``, trained once per run.
+
+    Args:
+        ctx: The run's context; the result is kept in its cache.
+        name: ``"simple"``, ``"lstm"`` or ``"blind"``.
 
     ``simple`` is the exam's decoder, ``lstm`` the same with an LSTM, and
     ``blind`` the exam's decoder trained with every feature set to zero: it
@@ -641,6 +658,11 @@ def _train(ctx: Context, name: str):
 def teacher_forced(model, features: np.ndarray, token_ids: np.ndarray):
     """Per-token cross-entropy and accuracy with the reference fed as input.
 
+    Args:
+        model: A captioner from ``build_captioner``.
+        features: float (m, d), one row per caption.
+        token_ids: int (m, 20) encoded captions (``<s>`` ... ``<eos>``).
+
     Returns:
         ``(loss, accuracy, probs)``: mean cross-entropy (nats per word) over
         the non-padding targets, the share of them predicted right, and the
@@ -662,12 +684,22 @@ def teacher_forced(model, features: np.ndarray, token_ids: np.ndarray):
     return loss, accuracy, probs
 
 
-def unigram_loss(train_ids: np.ndarray, token_ids: np.ndarray, vocab_size: int):
+def unigram_loss(
+    train_ids: np.ndarray, token_ids: np.ndarray, vocab_size: int
+) -> float:
     """Cross-entropy of the next words under the training word frequencies.
 
     The baseline that knows no order and no image: every position predicts
     the training distribution of target words (``<eos>`` included), with
     add-one smoothing so unseen words get a finite loss.
+
+    Args:
+        train_ids: int (n, max_len) encoded training captions.
+        token_ids: int (m, max_len) encoded captions to score.
+        vocab_size: Number of ids.
+
+    Returns:
+        Mean cross-entropy in nats per word of ``token_ids``' targets.
     """
     from dl2lab.caption.teacher import PAD_ID, teacher_forcing
 
