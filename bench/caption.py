@@ -33,7 +33,6 @@ from dl2lab.caption.evaluate import decode_captions, evaluate_methods, score
 from dl2lab.caption.run import predict_images, train_on_splits
 from dl2lab.caption.store import Captioner, save_captioner
 from dl2lab.caption.train import TrainConfig
-from dl2lab.errors import Dl2labError
 
 sys.path.insert(0, str(Path(__file__).parent))
 from beam_reference import compare  # noqa: E402
@@ -183,8 +182,8 @@ def main() -> None:
         start = time.perf_counter()
         try:
             rows.append(run_dataset(spec, out, args.max_images, args.seed))
-        except (Dl2labError, ModuleNotFoundError) as exc:
-            print(f"skipped {spec}: {exc}")
+        except Exception as exc:  # report any failure of one dataset and go on
+            print(f"skipped {spec}: {type(exc).__name__}: {exc}")
             continue
         print(f"{spec}: done in {time.perf_counter() - start:.0f} s", flush=True)
     if not rows:

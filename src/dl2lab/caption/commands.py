@@ -68,7 +68,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument(
         "--beam-size", type=int, action="append", help="repeatable; default 3"
     )
-    evaluate.add_argument("--length-penalty", type=float, default=1.0)
+    evaluate.add_argument(
+        "--length-penalty",
+        type=float,
+        default=0.5,
+        help="beam score = log-prob / length ** this; default 0.5",
+    )
     evaluate.add_argument("--split", choices=("test", "val"), default="test")
     evaluate.add_argument("--json", metavar="FILE", help="also write scores as JSON")
     evaluate.set_defaults(func=run_evaluate)
@@ -83,7 +88,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     predict.add_argument(
         "--beam-size", type=int, default=3, help="1 is greedy; default 3"
     )
-    predict.add_argument("--length-penalty", type=float, default=1.0)
+    predict.add_argument(
+        "--length-penalty",
+        type=float,
+        default=0.5,
+        help="beam score = log-prob / length ** this; default 0.5",
+    )
     predict.add_argument(
         "--no-repeat-ngram-size",
         type=int,
