@@ -160,7 +160,7 @@ def test_start_and_pad_are_never_emitted():
     t[:, START_ID] = 8.0
     t[:, PAD_ID] = 8.0
     t[:, W6] = 1.0
-    t[W6, EOS_ID] = 3.0
+    t[W6, EOS_ID] = 12.0
     model = markov_captioner(t)
     captions = beam_search(model, np.ones((1, 1), "float32"), 2)
     assert captions[0].token_ids == (W6,)
