@@ -35,8 +35,11 @@ FAST = {
     "average": {"epochs": 2},
     "lstm": {"epochs": 1, "hparams": {"units": 8, "dense_units": 8}},
     "cnn": {"epochs": 1, "hparams": {"filters": 8, "dense_units": 8}},
-    "transformer": {"epochs": 1, "hparams": {"num_blocks": 1, "ff_dim": 16}},
-    "minilm": {"epochs": 1, "batch_size": 16},
+    "transformer": {
+        "epochs": 1,
+        "hparams": {"num_blocks": 1, "ff_dim": 16, "embedding_dim": 8, "num_heads": 2},
+    },
+    "minilm": {"epochs": 1, "batch_size": 32},
     "minilm-frozen": {"epochs": 2},
     "tfidf": {},
 }
@@ -65,9 +68,9 @@ def as_sources(frame: pd.DataFrame, name: str = "fixture.csv") -> pd.DataFrame:
 def trained(tmp_path_factory):
     """Train every model once; return name -> (folder, probs in this process)."""
     root = tmp_path_factory.mktemp("topics")
-    frame = as_sources(synthetic_frame())
+    frame = as_sources(synthetic_frame(per_label=6))
     # Two rows marked test so that the metrics have a test set.
-    frame.loc[[0, 20], "split"] = "test"
+    frame.loc[[0, 12], "split"] = "test"
     out = {}
     for name in MODEL_NAMES:
         settings = dict(FAST[name])
@@ -120,7 +123,7 @@ def test_model_folder_holds_everything_it_promises(trained, name):
     assert json.loads((folder / "label_names.json").read_text()) == sorted(WORDS)
     assert config["label_to_id"] == {k: i for i, k in enumerate(sorted(WORDS))}
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert metrics["n_train"] + metrics["n_val"] == 46  # 48 rows, 2 in test
+    assert metrics["n_train"] + metrics["n_val"] == 22  # 24 rows, 2 in test
     assert set(metrics["test"]) == {"fixture.csv test"}
     assert metrics["test"]["fixture.csv test"]["n"] == 2
     versions = json.loads((folder / "versions.json").read_text())

@@ -23,6 +23,7 @@ import html
 import importlib.metadata
 import importlib.util
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,25 @@ def pretrained_path() -> Path:
             f"model.safetensors; reinstall it"
         )
     return folder
+
+
+def _torch():
+    """Import torch, limited to ``$DL2LAB_TORCH_THREADS`` threads (default 1).
+
+    On this shared 2-core CPU one fine-tuning step took 1.0 s with one thread
+    and 9 s with two: the two threads spin-wait for each other whenever
+    another process holds a core. Set the variable to 2 on an idle machine.
+    """
+    import torch
+
+    torch.set_num_threads(max(1, int(os.environ.get("DL2LAB_TORCH_THREADS", "1"))))
+    # dl2lab draws its own progress bars, and the "newly initialised
+    # classifier" load report is expected here: keep transformers quiet.
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    return torch
 
 
 def normalise(texts: list[str]) -> list[str]:
@@ -130,7 +150,7 @@ class MiniLMClassifier:
             The classifier and its history (``loss``, ``val_loss``,
             ``val_accuracy`` per epoch, ``best_epoch``).
         """
-        import torch
+        torch = _torch()
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from dl2lab.topics.fitting import class_weights
@@ -217,7 +237,7 @@ class MiniLMClassifier:
 
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Return ``probs`` (n, n_classes), float32."""
-        import torch
+        torch = _torch()
 
         out = [np.zeros((0, len(self.label_names)), dtype=np.float32)]
         with torch.inference_mode():
@@ -248,6 +268,7 @@ class MiniLMClassifier:
         """Read a fine-tuned classifier; its id2label must equal ``label_names``."""
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        _torch()
         target = folder / FINETUNED_DIR
         model = AutoModelForSequenceClassification.from_pretrained(target)
         stored = [model.config.id2label[i] for i in range(model.config.num_labels)]
@@ -273,6 +294,7 @@ class SentenceEncoder:
     def __init__(self, max_tokens: int = 128):
         from transformers import AutoModel, AutoTokenizer
 
+        _torch()
         path = pretrained_path()
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path).eval()
@@ -296,7 +318,7 @@ class SentenceEncoder:
                 encodes them once. Prediction does not use it, so its speed
                 is measured honestly.
         """
-        import torch
+        torch = _torch()
 
         known = self._memo if memo else {}
         todo = list(dict.fromkeys(t for t in texts if t not in known))

@@ -218,7 +218,7 @@ def train(
         "epochs_run": epochs_run,
         "best_epoch": history.get("best_epoch"),
         "predict_texts_per_second": throughput(
-            classifier, val_rows["text"].tolist(), train_rows["text"].tolist()
+            classifier, val_rows["text"].tolist(), train_rows["text"].tolist(), 200
         ),
         "n_params": classifier.count_params(),
         "val": val_score,
