@@ -122,7 +122,13 @@ def check(statement_id: str, kind: str) -> Callable[[CheckFn], CheckFn]:
 
 def _load_checks() -> None:
     # Importing the modules registers their checks.
-    from dl2lab.answers import exercise1, exercise3, exercise4  # noqa: F401
+    from dl2lab.answers import (  # noqa: F401
+        exercise1,
+        exercise32,
+        exercise34,
+        exercise42,
+        exercise43,
+    )
 
 
 def run_checks(ids: list[str] | None = None, context: Context | None = None):

@@ -13,6 +13,9 @@ import numpy as np
 
 from dl2lab.answers.core import Context
 
+# The sizes of the exam's Exercise 3 models.
+EXAM_WORDS, EXAM_DIM, EXAM_LEN, EXAM_CLASSES = 20000, 5, 50, 4
+
 
 @dataclass
 class TextTask:
@@ -115,3 +118,16 @@ def macro_f1(model, task: TextTask) -> float:
             labels=list(range(len(task.label_names))), zero_division=0,
         )
     )  # fmt: skip
+
+
+def tweet_tokens(ctx: Context) -> list[list[str]]:
+    """Return the 20,761 real tweets cleaned by the default Cleaner (cached)."""
+
+    def build():
+        from dl2lab.datasets.registry import load
+        from dl2lab.text.clean import Cleaner
+
+        texts = load("tweets")["text"].fillna("").tolist()
+        return Cleaner().batch(texts)
+
+    return ctx.cached("all_tweet_tokens", build)

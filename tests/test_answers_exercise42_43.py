@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dl2lab.answers import exercise4
+from dl2lab.answers import captioners, exercise42
 from dl2lab.answers.core import CHECKS, Context
 
 
@@ -76,7 +76,7 @@ def test_4_3_7_lstm_has_four_times_the_parameters(ctx):
 
 
 def test_4_2_5_one_step_changes_every_resnet_convolution(ctx):
-    before = [w.copy() for w in exercise4.exam_network(ctx)["model"].get_weights()]
+    before = [w.copy() for w in exercise42.exam_network(ctx)["model"].get_weights()]
     kind, outcome = run(ctx, "4.2.5")
     assert kind == "experiment"
     assert outcome.verdict == "True"
@@ -89,7 +89,7 @@ def test_4_2_5_one_step_changes_every_resnet_convolution(ctx):
     key = "trainable backbone weights after base_model.trainable = False"
     assert outcome.evidence[key] == 0
     # The shared network is left as it was for the other checks.
-    after = exercise4.exam_network(ctx)["model"].get_weights()
+    after = exercise42.exam_network(ctx)["model"].get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
 
 
@@ -138,13 +138,13 @@ def test_numpy_simple_rnn_matches_keras():
     layer.build(inputs.shape)
     layer.set_weights([kernel, recurrent, bias])
     expected = np.asarray(layer(inputs.astype("float32")))
-    got = exercise4.simple_rnn_states(kernel, recurrent, bias, inputs)
+    got = captioners.simple_rnn_states(kernel, recurrent, bias, inputs)
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
 def test_first_input_gradient_matches_finite_differences():
     kernel, recurrent, bias, inputs = _random_rnn()
-    norms = exercise4.first_input_gradient_norms(kernel, recurrent, bias, inputs)
+    norms = captioners.first_input_gradient_norms(kernel, recurrent, bias, inputs)
     eps = 1e-6
     for steps in (1, 3, 6):
         x = inputs[:1, :steps]
@@ -153,8 +153,8 @@ def test_first_input_gradient_matches_finite_differences():
             up, down = x.copy(), x.copy()
             up[0, 0, k] += eps
             down[0, 0, k] -= eps
-            h_up = exercise4.simple_rnn_states(kernel, recurrent, bias, up)[0, -1]
-            h_down = exercise4.simple_rnn_states(kernel, recurrent, bias, down)[0, -1]
+            h_up = captioners.simple_rnn_states(kernel, recurrent, bias, up)[0, -1]
+            h_down = captioners.simple_rnn_states(kernel, recurrent, bias, down)[0, -1]
             columns.append((h_up - h_down) / (2 * eps))
         jacobian = np.stack(columns, axis=1)  # (units, dim)
         assert norms[0, steps - 1] == pytest.approx(np.linalg.norm(jacobian), rel=1e-5)
@@ -273,7 +273,7 @@ def test_unigram_loss_by_hand():
     vocab_size = 6
     # Add-one smoothing: (count + 1) / (5 + 6).
     expected = -(np.log(2 / 11) + np.log(3 / 11)) / 2
-    got = exercise4.unigram_loss(train, test, vocab_size)
+    got = captioners.unigram_loss(train, test, vocab_size)
     assert got == pytest.approx(expected)
 
 
@@ -290,7 +290,7 @@ def test_teacher_forced_loss_matches_the_training_loss():
     token_ids = np.array(
         [[2, 4, 5, 3, 0], [2, 6, 3, 0, 0], [2, 7, 8, 4, 3]], dtype="int32"
     )
-    loss, accuracy, probs = exercise4.teacher_forced(model, features, token_ids)
+    loss, accuracy, probs = captioners.teacher_forced(model, features, token_ids)
     inputs, targets = teacher_forcing(token_ids)
     model.compile(loss=masked_loss)
     expected = model.evaluate(
