@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dl2lab.caption.decode import beam_search
+from dl2lab.caption.decode import DEFAULT_LENGTH_PENALTY, beam_search
 from dl2lab.caption.model import build_captioner, describe
 from dl2lab.caption.vocab import EOS_ID, PAD_ID, START_ID, UNK_ID
 
@@ -41,7 +41,7 @@ def reference_beam_search(
     model,
     features: np.ndarray,
     beam_size: int,
-    length_penalty: float = 1.0,
+    length_penalty: float = DEFAULT_LENGTH_PENALTY,
     allow_unk: bool = False,
     no_repeat_ngram_size: int = 0,
 ) -> list[tuple[int, ...]]:
@@ -92,21 +92,26 @@ def reference_beam_search(
     return out
 
 
-def compare(model, features, beam_size: int = 5) -> dict:
+def compare(
+    model, features, beam_size: int = 5, length_penalty: float = DEFAULT_LENGTH_PENALTY
+) -> dict:
     """Time both searches on the same features; check identical captions."""
     # Compile both paths outside the timings.
-    beam_search(model, features, beam_size)
-    reference_beam_search(model, features[:1], beam_size)
+    beam_search(model, features, beam_size, length_penalty)
+    reference_beam_search(model, features[:1], beam_size, length_penalty)
     start = time.perf_counter()
-    batched = [c.token_ids for c in beam_search(model, features, beam_size)]
+    batched = [
+        c.token_ids for c in beam_search(model, features, beam_size, length_penalty)
+    ]
     batched_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    reference = reference_beam_search(model, features, beam_size)
+    reference = reference_beam_search(model, features, beam_size, length_penalty)
     reference_seconds = time.perf_counter() - start
     same = sum(a == b for a, b in zip(batched, reference, strict=True))
     return {
         "images": len(features),
         "beam_size": beam_size,
+        "length_penalty": length_penalty,
         "identical": same,
         "batched_seconds": batched_seconds,
         "reference_seconds": reference_seconds,

@@ -153,7 +153,7 @@ def draw_examples(rows: list[dict], photos: list[dict], path: Path) -> None:
         np.ravel(axes), panels, strict=False
     ):
         ax.imshow(load_image(image))  # what the backbone saw
-        ax.set_title(f"{caption}\n[{reference}]", fontsize=8)
+        ax.set_title(f"{caption or '(empty caption)'}\n[{reference}]", fontsize=8)
         ax.text(0.02, 0.02, data, transform=ax.transAxes, fontsize=6, color="gray")
     fig.suptitle(
         "beam-3 captions [first reference] - top: held-out emoji; "
