@@ -251,7 +251,7 @@ def train(
             shown[1]["confusion"],
             label_names,
             tmp / CONFUSION_FILE,
-            f"{options.model} on {shown[0]} (macro-F1 {shown[1]['macro_f1']:.3f})",
+            f"{options.model} on {shown[0]}\nmacro-F1 {shown[1]['macro_f1']:.3f}",
         )
     return metrics
 
