@@ -99,7 +99,13 @@ def keras_speed(data) -> dict:
             keras.layers.Embedding(len(vocab), dim)(inputs)
         )
         model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(pooled))
-        model.compile("adam", "sparse_categorical_crossentropy")
+        # Compiled like dl2lab's (same optimizer and metric), so only the
+        # pooling differs.
+        model.compile(
+            keras.optimizers.Adam(DEFAULTS["average"]["learning_rate"]),
+            "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         return model
 
     speeds = {}
