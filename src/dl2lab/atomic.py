@@ -33,6 +33,7 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        _readable(Path(tmp), 0o666)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -70,36 +71,68 @@ def temporary_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _readable(tmp_path, 0o666)
         os.replace(tmp_path, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
 
 
+MARKER = ".dl2lab-output"
+
+
+def _readable(path: Path, mode: int) -> None:
+    # mkstemp/mkdtemp create owner-only entries; outputs follow the umask.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
 @contextlib.contextmanager
-def output_dir(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path]:
+def output_dir(
+    path: str | os.PathLike, overwrite: bool = True, guard: bool = False
+) -> Iterator[Path]:
     """Build a folder in a temporary sibling and move it into place at the end.
 
     Args:
         path: The final folder.
         overwrite: Replace an existing folder at ``path``. When False an
             existing folder is an error.
+        guard: Only replace a folder that dl2lab wrote itself (it holds a
+            ``.dl2lab-output`` marker) or an empty one; anything else at
+            ``path`` is a :class:`~dl2lab.errors.Dl2labError`, so a mistyped
+            ``--out`` never deletes a user's files.
 
     Yields:
         The temporary folder to fill.
 
     Raises:
         FileExistsError: If ``path`` exists and ``overwrite`` is False.
+        Dl2labError: If ``guard`` is set and ``path`` holds something else.
     """
-    path = Path(path)
+    from dl2lab.errors import Dl2labError
+
+    path = Path(path).resolve()
     if path.exists() and not overwrite:
         raise FileExistsError(f"output folder {str(path)!r} already exists")
+    if guard and path.exists():
+        if not path.is_dir():
+            raise Dl2labError(
+                f"output {str(path)!r} is a file; expected a folder to create"
+            )
+        if any(path.iterdir()) and not (path / MARKER).exists():
+            raise Dl2labError(
+                f"output folder {str(path)!r} is not empty and was not written by "
+                "dl2lab; choose a new folder (nothing was changed)"
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(
         tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     )
     try:
         yield tmp
+        (tmp / MARKER).touch()
+        _readable(tmp, 0o777)
         if path.exists():
             old = path.with_name(f".{path.name}.old")
             shutil.rmtree(old, ignore_errors=True)

@@ -105,7 +105,8 @@ def save_captioner(
     """Write a captioner folder atomically.
 
     Args:
-        folder: Destination; an existing folder there is replaced.
+        folder: Destination; a folder dl2lab wrote there before is replaced,
+            anything else is refused.
         model: The trained Keras decoder.
         vocab: Its ``CaptionVocabulary``.
         config: JSON-ready settings (data, backbone, training).
@@ -116,7 +117,7 @@ def save_captioner(
         The folder.
     """
     folder = Path(folder)
-    with output_dir(folder) as tmp:
+    with output_dir(folder, guard=True) as tmp:
         model.save(tmp / "model.keras")
         vocab.save(tmp / "vocab.json")
         write_text(tmp / "config.json", json.dumps(config, indent=2) + "\n")
