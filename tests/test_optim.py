@@ -203,3 +203,13 @@ def test_cli_reports_bad_arguments_without_traceback():
     diverged = _cli("optim", "--unscaled", "--learning-rate", "0.5", "--steps", "200")
     assert diverged.returncode == 2
     assert "diverged at step" in diverged.stderr
+
+
+def test_cli_plot_must_be_a_png_in_an_existing_folder(tmp_path):
+    wrong = _cli("optim", "--plot", str(tmp_path / "out.jpg"))
+    assert wrong.returncode == 2
+    assert "`--plot` must name a .png file; got" in wrong.stderr
+    missing = _cli("optim", "--plot", str(tmp_path / "nope" / "x.png"))
+    assert missing.returncode == 2
+    assert "does not exist; create it first" in missing.stderr
+    assert not (tmp_path / "nope").exists()

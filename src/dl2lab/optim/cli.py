@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 METHODS = ("gd", "momentum", "nesterov")
 
@@ -52,6 +53,18 @@ def run(args: argparse.Namespace) -> int:
     from dl2lab.errors import Dl2labError
     from dl2lab.optim import SGD, exam_problem, minimize
 
+    if args.plot:
+        from pathlib import Path
+
+        plot = Path(args.plot)
+        if plot.suffix.lower() != ".png":
+            raise Dl2labError(f"`--plot` must name a .png file; got {args.plot!r}")
+        if not plot.resolve().parent.is_dir():
+            raise Dl2labError(
+                f"`--plot` folder {str(plot.parent)!r} does not exist; create it first"
+            )
+    if args.method and "gd" in args.method and args.momentum != 0.5:
+        logging.getLogger(__name__).warning("--momentum is ignored by method 'gd'")
     methods = args.method or ["gd", "momentum"]
     methods = list(dict.fromkeys(methods))
     problem = exam_problem(unscaled=args.unscaled)
