@@ -78,3 +78,14 @@ def test_cli_writes_the_report_and_prints_the_table(tmp_path):
     assert bad.returncode == 2
     assert "names no statement or section" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_cli_rejects_a_negative_seed_and_keeps_nothing(tmp_path):
+    out = tmp_path / "key" / "report.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "dl2lab", "answers", "--seed", "-1", "--out", str(out)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "`--seed` must be an integer >= 0; got -1" in result.stderr
+    assert not (tmp_path / "key").exists()

@@ -39,12 +39,23 @@ def run(args: argparse.Namespace) -> int:
 
     from dl2lab.answers.core import Context, run_checks
     from dl2lab.answers.report import render, summary_table
-    from dl2lab.atomic import write_text
+    from dl2lab.atomic import output_dir, write_text
+    from dl2lab.errors import Dl2labError
 
+    if args.seed < 0:
+        raise Dl2labError(f"`--seed` must be an integer >= 0; got {args.seed}")
     out = Path(args.out)
+    if out.suffix.lower() != ".md":
+        raise Dl2labError(f"`--out` must name a .md file; got {args.out!r}")
     figure_dir = out.parent / f"{out.stem}_files"
-    context = Context(quick=args.quick, seed=args.seed, figure_dir=figure_dir)
-    findings = run_checks(args.only, context)
+    # Figures are drawn into a temporary folder that replaces the old one only
+    # when every check has run, so an interrupted run leaves nothing behind.
+    with output_dir(figure_dir, guard=True) as tmp:
+        context = Context(quick=args.quick, seed=args.seed, figure_dir=tmp)
+        findings = run_checks(args.only, context)
+        for finding in findings:
+            if finding.outcome.figure is not None:
+                finding.outcome.figure = figure_dir / finding.outcome.figure.name
     write_text(out, render(findings, out, quick=args.quick, seed=args.seed))
     print(summary_table(findings))
     print(f"\nwrote {out}")
