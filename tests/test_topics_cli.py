@@ -179,11 +179,13 @@ def test_predict_texts_as_arguments_with_top_k(average_dir, capsys):
 
 def test_predict_reads_stdin_in_batches(average_dir, monkeypatch, capsys):
     lines = [f"church prayer number {i}" for i in range(7)]
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n\n"))
+    data = ("\n".join(lines) + "\n\n").encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     code = main(["topics", "predict", str(average_dir), "--batch-size", "3"])
     assert code == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["text"] for r in rows] == lines
+    # One row per input line, the blank one included, so rows line up.
+    assert [r["text"] for r in rows] == [*lines, ""]
     for row in rows:
         assert sum(row["probs"].values()) == pytest.approx(1.0, abs=1e-5)
         assert set(row["probs"]) == set(LABELS)
@@ -349,3 +351,45 @@ def test_bad_options_are_named(average_dir, capsys):
         TrainOptions(model="average", epochs=-1).resolved()
     with pytest.raises(Dl2labError, match=r"--model 'gru' is unknown"):
         TrainOptions(model="gru").resolved()
+
+
+def test_stdin_that_is_not_utf8_names_the_line(average_dir, monkeypatch, capsys):
+    data = b"vote today\n\xff\xfe bad\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["topics", "predict", str(average_dir)]) == 2
+    assert "stdin line 2 is not valid UTF-8 (byte 1)" in capsys.readouterr().err
+
+
+def test_zero_and_negative_options_are_refused_not_defaulted():
+    with pytest.raises(Dl2labError, match=r"`--epochs` must be an integer >= 1"):
+        TrainOptions(model="average", epochs=0).resolved()
+    with pytest.raises(Dl2labError, match=r"`--batch-size`"):
+        TrainOptions(model="average", batch_size=0).resolved()
+    with pytest.raises(Dl2labError, match=r"`--max-len` must be an integer >= 1"):
+        TrainOptions(model="average", max_len=0).resolved()
+    with pytest.raises(Dl2labError, match=r"`--seed` must be an integer >= 0; got -1"):
+        TrainOptions(model="average", seed=-1).resolved()
+
+
+def test_bad_hparams_are_named_before_training():
+    bad = TrainOptions(model="average", hparams={"embedding_dim": "abc"})
+    with pytest.raises(Dl2labError, match="--hparam embedding_dim must be a number"):
+        bad.resolved()
+    negative = TrainOptions(model="average", hparams={"embedding_dim": -3})
+    with pytest.raises(Dl2labError, match="--hparam embedding_dim must be positive"):
+        negative.resolved()
+    with pytest.raises(Dl2labError, match="model 'tfidf' takes no --hparam"):
+        TrainOptions(model="tfidf", hparams={"embedding_dim": 8}).resolved()
+
+
+def test_out_never_replaces_a_users_folder(corpus, tmp_path, capsys):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("my thesis")
+    code = main(
+        ["topics", "train", "--data", str(corpus), "--text-column", "tweet",
+         "--label-column", "topic", "--model", "tfidf", "--out", str(precious)]
+    )  # fmt: skip
+    assert code == 2
+    assert "is not empty and was not written by dl2lab" in capsys.readouterr().err
+    assert [p.name for p in precious.iterdir()] == ["thesis.txt"]

@@ -88,6 +88,36 @@ def _readable(path: Path, mode: int) -> None:
     os.chmod(path, mode & ~umask)
 
 
+def check_output_dir(path: str | os.PathLike) -> Path:
+    """Refuse an output folder that dl2lab may not replace.
+
+    Call it before long work, so that a bad ``--out`` fails at once.
+
+    Args:
+        path: The intended output folder.
+
+    Returns:
+        The resolved path.
+
+    Raises:
+        Dl2labError: If ``path`` is a file, or a non-empty folder that holds
+            no ``.dl2lab-output`` marker (dl2lab did not write it).
+    """
+    from dl2lab.errors import Dl2labError
+
+    path = Path(path).resolve()
+    if path.exists() and not path.is_dir():
+        raise Dl2labError(
+            f"output {str(path)!r} is a file; expected a folder to create"
+        )
+    if path.is_dir() and any(path.iterdir()) and not (path / MARKER).exists():
+        raise Dl2labError(
+            f"output folder {str(path)!r} is not empty and was not written by "
+            "dl2lab; choose a new folder (nothing was changed)"
+        )
+    return path
+
+
 @contextlib.contextmanager
 def output_dir(
     path: str | os.PathLike, overwrite: bool = True, guard: bool = False
@@ -110,21 +140,11 @@ def output_dir(
         FileExistsError: If ``path`` exists and ``overwrite`` is False.
         Dl2labError: If ``guard`` is set and ``path`` holds something else.
     """
-    from dl2lab.errors import Dl2labError
-
     path = Path(path).resolve()
     if path.exists() and not overwrite:
         raise FileExistsError(f"output folder {str(path)!r} already exists")
-    if guard and path.exists():
-        if not path.is_dir():
-            raise Dl2labError(
-                f"output {str(path)!r} is a file; expected a folder to create"
-            )
-        if any(path.iterdir()) and not (path / MARKER).exists():
-            raise Dl2labError(
-                f"output folder {str(path)!r} is not empty and was not written by "
-                "dl2lab; choose a new folder (nothing was changed)"
-            )
+    if guard:
+        check_output_dir(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(
         tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

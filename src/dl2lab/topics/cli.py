@@ -38,6 +38,20 @@ def _hparam(value: str) -> tuple[str, object]:
     return key, None if raw.lower() in ("none", "null") else raw
 
 
+def _stdin_lines():
+    """Yield stdin's lines, one text each (blank ones included), strict UTF-8."""
+    from dl2lab.errors import Dl2labError
+
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            yield raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise Dl2labError(
+                f"stdin line {number} is not valid UTF-8 (byte {exc.start + 1}); "
+                "expected UTF-8 text"
+            ) from None
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``topics`` group with ``train``, ``evaluate`` and ``predict``."""
     group = subparsers.add_parser(
@@ -122,6 +136,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Execute ``dl2lab topics train``."""
+    from dl2lab.atomic import check_output_dir
     from dl2lab.topics.data import load_sources
     from dl2lab.topics.train import TrainOptions, scores_summary, train
 
@@ -137,6 +152,7 @@ def run_train(args: argparse.Namespace) -> int:
         val_fraction=args.val_fraction,
     )
     options.resolved()  # refuse bad options before loading any data
+    check_output_dir(args.out)
     frame = load_sources(args.data, args.text_column, args.label_column)
     metrics = train(frame, args.out, options, data=args.data)
     print(
@@ -194,7 +210,7 @@ def run_predict(args: argparse.Namespace) -> int:
     elif args.input:
         texts = read_texts(args.input, args.text_column)
     else:
-        texts = (line.rstrip("\n") for line in sys.stdin if line.strip())
+        texts = _stdin_lines()
     fmt = args.format or (
         "csv" if args.output and args.output.lower().endswith(".csv") else "jsonl"
     )

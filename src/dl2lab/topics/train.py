@@ -78,8 +78,12 @@ class TrainOptions:
             )
         options = dataclasses.replace(
             self,
-            epochs=self.epochs or DEFAULT_EPOCHS[self.model],
-            batch_size=self.batch_size or DEFAULT_BATCH_SIZE.get(self.model, 32),
+            epochs=DEFAULT_EPOCHS[self.model] if self.epochs is None else self.epochs,
+            batch_size=(
+                DEFAULT_BATCH_SIZE.get(self.model, 32)
+                if self.batch_size is None
+                else self.batch_size
+            ),
             patience=(
                 self.patience
                 if self.patience is not None
@@ -87,11 +91,39 @@ class TrainOptions:
             ),
         )
         check_training_args(options.epochs, options.batch_size, options.patience)
+        if options.seed < 0:
+            raise Dl2labError(f"`--seed` must be an integer >= 0; got {options.seed}")
+        if options.max_len is not None and options.max_len < 1:
+            raise Dl2labError(
+                f"`--max-len` must be an integer >= 1; got {options.max_len}"
+            )
+        _check_hparams(options.model, options.hparams)
         if not 0 < options.val_fraction < 1:
             raise Dl2labError(
                 f"`--val-fraction` must be in (0, 1); got {options.val_fraction!r}"
             )
         return options
+
+
+def _check_hparams(model: str, hparams: dict[str, Any]) -> None:
+    """Refuse hyper-parameters of the wrong type or sign before any training."""
+    from dl2lab.topics.models import DEFAULTS
+
+    if model == "tfidf" and hparams:
+        raise Dl2labError(
+            f"model 'tfidf' takes no --hparam; got {', '.join(sorted(hparams))}"
+        )
+    defaults = DEFAULTS.get(model, {})
+    for key, value in hparams.items():
+        default = defaults.get(key)
+        numeric = isinstance(default, int | float) and not isinstance(default, bool)
+        if numeric or (default is None and isinstance(value, int | float)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise Dl2labError(
+                    f"--hparam {key} must be a number like {default!r}; got {value!r}"
+                )
+            if value < 0 or (value == 0 and key != "dropout"):
+                raise Dl2labError(f"--hparam {key} must be positive; got {value!r}")
 
 
 def fit_classifier(
@@ -244,7 +276,7 @@ def train(
 
     config["dl2lab_version"] = __version__
     shown = next(iter(tests.items()), ("validation", val_score))
-    with output_dir(out) as tmp:
+    with output_dir(out, guard=True) as tmp:
         write_folder(tmp, classifier, config, metrics)
         plot_training_curve(history, tmp / CURVE_FILE, f"{options.model} training")
         plot_confusion(
