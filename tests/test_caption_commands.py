@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageDraw
 
+from dl2lab.atomic import MARKER
 from dl2lab.caption.data import load_data
 from dl2lab.cli import main
 from dl2lab.errors import Dl2labError
@@ -62,7 +63,7 @@ def test_train_writes_a_complete_folder(trained, capsys):
     names = {p.name for p in out.iterdir()}
     assert names == {
         "model.keras", "vocab.json", "config.json", "versions.json",
-        "metrics.json", "curve.png",
+        "metrics.json", "curve.png", MARKER,
     }  # fmt: skip
     config = json.loads((out / "config.json").read_text())
     assert config["backbone"] == "efficientnet-lite0"
