@@ -393,3 +393,12 @@ def test_out_never_replaces_a_users_folder(corpus, tmp_path, capsys):
     assert code == 2
     assert "is not empty and was not written by dl2lab" in capsys.readouterr().err
     assert [p.name for p in precious.iterdir()] == ["thesis.txt"]
+
+
+def test_truncated_model_file_is_named_not_a_traceback(tfidf_dir, tmp_path, capsys):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(tfidf_dir, damaged)
+    arrays = next(p for p in damaged.iterdir() if p.suffix == ".npz")
+    arrays.write_bytes(arrays.read_bytes()[:100])
+    assert main(["topics", "predict", str(damaged), "vote"]) == 2
+    assert "holds a damaged model file" in capsys.readouterr().err

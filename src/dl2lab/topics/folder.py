@@ -182,7 +182,15 @@ def load_folder(folder: str | Path):
             f"match the label_to_id mapping in config.json {label_to_id!r}"
         )
     classifier = classifier_class(config.get("model"))
-    loaded = classifier.load(folder, config, label_names)
+    try:
+        loaded = classifier.load(folder, config, label_names)
+    except Dl2labError:
+        raise
+    except Exception as exc:  # a damaged file: Keras, zipfile or safetensors
+        raise Dl2labError(
+            f"model folder {str(folder)!r} holds a damaged model file "
+            f"({type(exc).__name__}); copy the whole folder again or retrain"
+        ) from None
     if loaded.n_outputs() != len(label_names):
         raise Dl2labError(
             f"model folder {str(folder)!r}: the model has {loaded.n_outputs()} "
