@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dl2lab.atomic import output_dir, write_text
+from dl2lab.errors import Dl2labError
 from dl2lab.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -82,3 +83,28 @@ def build(
         write_text(tmp / META, json.dumps(meta, indent=1, sort_keys=True))
     log.info("built dataset %s in %s", name, folder)
     return folder
+
+
+def read_split(path: Path, split: str | None):
+    """Read a built parquet table, keeping one split when ``split`` is given.
+
+    Raises:
+        Dl2labError: If ``split`` is not train, val, test or None.
+    """
+    import pandas as pd
+
+    if split not in (None, "train", "val", "test"):
+        raise Dl2labError(f"`split` must be train, val, test or None; got {split!r}")
+    table = pd.read_parquet(path)
+    if split is not None:
+        table = table[table["split"] == split].reset_index(drop=True)
+    return table
+
+
+def split_count_lines(meta: dict, labels) -> list[str]:
+    """Lines ``"train: politics 507, ..."`` from a meta's ``split/label`` counts."""
+    lines = []
+    for split in ("train", "val", "test"):
+        parts = [f"{lab} {meta['counts'].get(f'{split}/{lab}', 0)}" for lab in labels]
+        lines.append(f"{split}: " + ", ".join(parts))
+    return lines

@@ -346,12 +346,7 @@ def load(
         Columns ``id, text, label, ambiguous (bool), second_label ("" unless
         ambiguous), drawn_by, split``.
     """
-    if split not in (None, "train", "val", "test"):
-        raise Dl2labError(f"`split` must be train, val, test or None; got {split!r}")
-    table = pd.read_parquet(fetch(from_dir=from_dir) / "tweets_gold.parquet")
-    if split is not None:
-        table = table[table["split"] == split].reset_index(drop=True)
-    return table
+    return built.read_split(fetch(from_dir=from_dir) / "tweets_gold.parquet", split)
 
 
 def status() -> list[str]:
@@ -360,9 +355,7 @@ def status() -> list[str]:
     if meta is None:
         return ["not fetched"]
     lines = ["fetched", f"{meta['rows']:,} tweets, {meta['ambiguous']} ambiguous"]
-    for split in ("train", "val", "test"):
-        parts = [f"{lab} {meta['counts'].get(f'{split}/{lab}', 0)}" for lab in LABELS]
-        lines.append(f"{split}: " + ", ".join(parts))
+    lines += built.split_count_lines(meta, LABELS)
     rate = meta["agreement"]
     lines.append(
         f"second reading of {rate['n']} tweets: {100 * rate['agree']:.1f}% same "

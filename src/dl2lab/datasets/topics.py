@@ -301,12 +301,7 @@ def load(
         Columns ``text, label, split, source_package, source_version,
         source_file, source_ref``.
     """
-    if split not in (None, "train", "val", "test"):
-        raise Dl2labError(f"`split` must be train, val, test or None; got {split!r}")
-    table = pd.read_parquet(fetch(from_dir=from_dir) / "topics.parquet")
-    if split is not None:
-        table = table[table["split"] == split].reset_index(drop=True)
-    return table
+    return built.read_split(fetch(from_dir=from_dir) / "topics.parquet", split)
 
 
 def status() -> list[str]:
@@ -315,9 +310,7 @@ def status() -> list[str]:
     if meta is None:
         return ["not fetched"]
     lines = ["fetched", f"{meta['rows']:,} texts"]
-    for split in ("train", "val", "test"):
-        parts = [f"{lab} {meta['counts'].get(f'{split}/{lab}', 0)}" for lab in LABELS]
-        lines.append(f"{split}: " + ", ".join(parts))
+    lines += built.split_count_lines(meta, LABELS)
     sources = ", ".join(
         f"{key.split('/')[1]} {n}"
         for key, n in meta["sources"].items()
